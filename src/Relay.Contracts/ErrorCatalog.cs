@@ -1,0 +1,136 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using System.Text;
+
+namespace Relay.Contracts;
+
+/// <summary>The error taxonomy: one entry per <see cref="StreamErrorCode"/>. <c>docs/errors.md</c> is generated from it.</summary>
+public static class ErrorCatalog
+{
+    private static readonly ErrorCatalogEntry[] Entries =
+    [
+        new(StreamErrorCode.InvalidRequest, "INVALID_REQUEST", 400, false,
+            "The request is not valid.",
+            "The body is not valid JSON, a field has the wrong type or range, messages are missing, or the content type is wrong (then 415).",
+            "Fix the field the message names and send again."),
+        new(StreamErrorCode.Unauthorized, "UNAUTHORIZED", 401, false,
+            "A valid bearer token is required.",
+            "The edge has RELAY_TOKENS set and the request's Authorization header is missing or wrong.",
+            "Send `Authorization: Bearer <token>` with one of the edge's tokens (CLI: --token or RELAY_TOKEN)."),
+        new(StreamErrorCode.InsufficientCredits, "INSUFFICIENT_CREDITS", 402, false,
+            "The upstream account has no credits left.",
+            "The upstream (OpenRouter) answered 402.",
+            "Add credits to the account whose key the edge holds."),
+        new(StreamErrorCode.ContentFiltered, "CONTENT_FILTERED", 403, false,
+            "The upstream refused the content.",
+            "The upstream's moderation flagged the prompt (403).",
+            "Rephrase the prompt or pick another model."),
+        new(StreamErrorCode.ModelNotFound, "MODEL_NOT_FOUND", 404, false,
+            "The model does not exist upstream.",
+            "The upstream answered 404 for the model name.",
+            "Check the name with `relay models` or GET /v1/models."),
+        new(StreamErrorCode.StreamNotFound, "STREAM_NOT_FOUND", 404, false,
+            "The stream does not exist or has expired.",
+            "A resume or cancel named a stream this edge does not hold: unknown, expired after its grace period, owned by another token, or the edge restarted.",
+            "Start the answer again with a new POST; the client does this by itself."),
+        new(StreamErrorCode.StreamConflict, "STREAM_CONFLICT", 409, false,
+            "A stream with this id already exists for another request.",
+            "A POST reused a stream_id with a different request or from another token.",
+            "Use a fresh stream_id for each new request."),
+        new(StreamErrorCode.ContextTooLong, "CONTEXT_TOO_LONG", 413, false,
+            "The conversation is longer than the model's context.",
+            "The upstream answered 413: prompt plus max_tokens exceed the model's context length.",
+            "Shorten the conversation (in chat: /clear) or lower max_tokens."),
+        new(StreamErrorCode.RequestTooLarge, "REQUEST_TOO_LARGE", 413, false,
+            "The request body is larger than the edge accepts.",
+            "The body is over the edge's limit (1 MiB).",
+            "Send a smaller request."),
+        new(StreamErrorCode.RateLimited, "RATE_LIMITED", 429, true,
+            "Too many requests; slow down.",
+            "The edge's rate limit (RELAY_RATE_LIMIT) or the upstream's was reached.",
+            "Retry after the time in retry_after_ms / Retry-After."),
+        new(StreamErrorCode.Overloaded, "OVERLOADED", 503, true,
+            "The edge is at its limit of concurrent streams.",
+            "RELAY_MAX_STREAMS generations are running, or the edge is shutting down.",
+            "Retry after the time in retry_after_ms / Retry-After, or on another instance."),
+        new(StreamErrorCode.UpstreamTimeout, "UPSTREAM_TIMEOUT", 504, true,
+            "The upstream did not answer in time.",
+            "No byte arrived from the upstream within the first-byte or idle timeout, or the generation ran past its maximum time.",
+            "Retry; if it persists, try another model."),
+        new(StreamErrorCode.UpstreamUnavailable, "UPSTREAM_UNAVAILABLE", 503, true,
+            "The upstream is unavailable.",
+            "The upstream could not be reached or answered 502/503.",
+            "Retry after a short wait."),
+        new(StreamErrorCode.UpstreamError, "UPSTREAM_ERROR", 502, true,
+            "The upstream failed.",
+            "The upstream answered 500, or reported an error mid-stream.",
+            "Retry; if it persists, try another model."),
+        new(StreamErrorCode.UpstreamAuthFailed, "UPSTREAM_AUTH_FAILED", 502, false,
+            "The upstream refused the edge's API key.",
+            "The upstream answered 401: OPENROUTER_API_KEY is missing, wrong or revoked.",
+            "Set a valid OPENROUTER_API_KEY on the edge."),
+        new(StreamErrorCode.StreamInterrupted, "STREAM_INTERRUPTED", 502, true,
+            "The upstream stream ended before the answer was complete.",
+            "The upstream connection was reset or closed without a final chunk, or the edge shut down mid-answer.",
+            "Retry; the client restarts the answer by itself."),
+        new(StreamErrorCode.MalformedEvent, "MALFORMED_EVENT", 502, false,
+            "The upstream sent an event that could not be read.",
+            "A data line from the upstream was not valid JSON, or an event was not of a known shape.",
+            "Report it; try another model meanwhile."),
+        new(StreamErrorCode.EventTooLarge, "EVENT_TOO_LARGE", 502, false,
+            "An event was larger than the reader accepts.",
+            "One SSE event exceeded the maximum event size (1 MiB by default).",
+            "Report it; raise the limit only if such events are expected."),
+        new(StreamErrorCode.StreamTooLarge, "STREAM_TOO_LARGE", 500, false,
+            "The answer outgrew the edge's per-stream buffer.",
+            "A stream's held events exceeded the edge's per-stream bound (4 MiB by default).",
+            "Ask for a shorter answer (max_tokens) or raise the edge's limit."),
+        new(StreamErrorCode.NetworkError, "NETWORK_ERROR", null, true,
+            "The edge could not be reached.",
+            "Client side: the connection to the edge failed or dropped and reconnection gave up.",
+            "Check that the edge runs and --edge / RELAY_EDGE_URL points at it."),
+        new(StreamErrorCode.Cancelled, "CANCELLED", 499, false,
+            "The stream was cancelled.",
+            "A DELETE (or Ctrl+C in the CLI) cancelled the generation.",
+            "Nothing; ask again to get a new answer."),
+        new(StreamErrorCode.InternalError, "INTERNAL_ERROR", 500, false,
+            "The edge failed unexpectedly.",
+            "A bug in the edge.",
+            "Report it with the X-Request-Id of the response."),
+    ];
+
+    private static readonly FrozenDictionary<StreamErrorCode, ErrorCatalogEntry> ByCode =
+        Entries.ToFrozenDictionary(e => e.Code);
+
+    private static readonly FrozenDictionary<string, ErrorCatalogEntry> ByWireName =
+        Entries.ToFrozenDictionary(e => e.WireName, StringComparer.Ordinal);
+
+    /// <summary>Every entry, in catalog order.</summary>
+    public static IReadOnlyList<ErrorCatalogEntry> All => Entries;
+
+    /// <summary>The entry for <paramref name="code"/>.</summary>
+    public static ErrorCatalogEntry Get(StreamErrorCode code) =>
+        ByCode.TryGetValue(code, out var entry) ? entry : throw new ArgumentOutOfRangeException(nameof(code), code, "Not in the catalog.");
+
+    /// <summary>Finds the entry with the given wire name.</summary>
+    public static bool TryGet(string wireName, out ErrorCatalogEntry entry) => ByWireName.TryGetValue(wireName, out entry!);
+
+    /// <summary>Renders the catalog as the Markdown of <c>docs/errors.md</c>.</summary>
+    public static string ToMarkdown()
+    {
+        var md = new StringBuilder();
+        md.Append("# Error codes\n\n")
+          .Append("Generated from `ErrorCatalog` in `src/Relay.Contracts`; a test fails when this file is stale.\n\n")
+          .Append("Every error, before a stream (as the HTTP status with body `{\"error\":{\"code\",\"message\",\"retryable\",\"retry_after_ms\"}}`)\n")
+          .Append("or inside one (as the final `error` event), carries one of these codes.\n\n")
+          .Append("| code | HTTP | retryable | when it happens | what to do |\n")
+          .Append("|---|---|---|---|---|\n");
+        foreach (var e in Entries)
+        {
+            var status = e.HttpStatus?.ToString(CultureInfo.InvariantCulture) ?? "client side";
+            md.Append(CultureInfo.InvariantCulture, $"| `{e.WireName}` | {status} | {(e.Retryable ? "yes" : "no")} | {e.When} | {e.WhatToDo} |\n");
+        }
+
+        return md.ToString();
+    }
+}
