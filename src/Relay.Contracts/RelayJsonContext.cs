@@ -17,4 +17,6 @@ namespace Relay.Contracts;
 [JsonSerializable(typeof(Usage))]
 [JsonSerializable(typeof(DoneEvent))]
 [JsonSerializable(typeof(StreamError))]
+[JsonSerializable(typeof(ReconnectingEvent))]
+[JsonSerializable(typeof(RestartedEvent))]
 public sealed partial class RelayJsonContext : JsonSerializerContext;

@@ -5,7 +5,9 @@ namespace Relay.Contracts;
 /// <summary>
 /// One event of a stream. The set is closed: <see cref="StartEvent"/>, <see cref="DeltaEvent"/>,
 /// <see cref="ReasoningEvent"/>, <see cref="ToolCallEvent"/>, <see cref="UsageEvent"/>, and exactly one
-/// terminal <see cref="DoneEvent"/> or <see cref="ErrorEvent"/> as the last event.
+/// terminal <see cref="DoneEvent"/> or <see cref="ErrorEvent"/> as the last event. Two more,
+/// <see cref="ReconnectingEvent"/> and <see cref="RestartedEvent"/>, are produced by the client only, so a
+/// consumer of one sequence sees the interruptions in order with the content.
 /// </summary>
 public abstract record StreamEvent
 {

@@ -23,4 +23,10 @@ public static class StreamEventNames
 
     /// <summary>The stream ended with an error.</summary>
     public const string Error = "error";
+
+    /// <summary>Client side only: the answer starts over; clear what was shown.</summary>
+    public const string Restarted = "restarted";
+
+    /// <summary>Client side only: the connection was lost; waiting before the next attempt.</summary>
+    public const string Reconnecting = "reconnecting";
 }

@@ -29,6 +29,8 @@ public static class StreamEventSerializer
             case UsageEvent e: JsonSerializer.Serialize(writer, e.Usage, Json.Usage); break;
             case DoneEvent e: JsonSerializer.Serialize(writer, e, Json.DoneEvent); break;
             case ErrorEvent e: JsonSerializer.Serialize(writer, e.Error, Json.StreamError); break;
+            case ReconnectingEvent e: JsonSerializer.Serialize(writer, e, Json.ReconnectingEvent); break;
+            case RestartedEvent e: JsonSerializer.Serialize(writer, e, Json.RestartedEvent); break;
             default: throw new ArgumentException($"Unknown event type {streamEvent.GetType()}.", nameof(streamEvent));
         }
     }
@@ -67,6 +69,8 @@ public static class StreamEventSerializer
                 StreamEventNames.Usage => Read(data, Json.Usage) is { } u ? new UsageEvent(u) : null,
                 StreamEventNames.Done => Read(data, Json.DoneEvent) is { FinishReason: not null } f ? f : null,
                 StreamEventNames.Error => Read(data, Json.StreamError) is { Message: not null } x ? new ErrorEvent(x) : null,
+                StreamEventNames.Reconnecting => Read(data, Json.ReconnectingEvent),
+                StreamEventNames.Restarted => Read(data, Json.RestartedEvent),
                 _ => throw new StreamErrorException(StreamErrorCode.MalformedEvent, $"Unknown event type '{Truncate(wireName)}'."),
             };
             return e is null

@@ -14,6 +14,8 @@ public sealed class StreamEventSerializerTests
         { "usage", new UsageEvent(new Usage { PromptTokens = 20, CompletionTokens = 292, TotalTokens = 312, ReasoningTokens = 0, CachedTokens = 4, CostUsd = 0.00041m }), """{"prompt_tokens":20,"completion_tokens":292,"total_tokens":312,"reasoning_tokens":0,"cached_tokens":4,"cost_usd":0.00041}""" },
         { "done", new DoneEvent("stop"), """{"finish_reason":"stop"}""" },
         { "error", new ErrorEvent(StreamError.Create(StreamErrorCode.StreamInterrupted)), """{"code":"STREAM_INTERRUPTED","message":"The upstream stream ended before the answer was complete.","retryable":true,"retry_after_ms":null}""" },
+        { "reconnecting", new ReconnectingEvent(2, 8, 1200), """{"attempt":2,"max_attempts":8,"delay_ms":1200}""" },
+        { "restarted", new RestartedEvent(), "{}" },
     };
 
     [Theory]
