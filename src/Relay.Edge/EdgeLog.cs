@@ -1,0 +1,18 @@
+namespace Relay.Edge;
+
+/// <summary>The edge's log events. Prompts and answers are never logged; neither are keys or tokens.</summary>
+internal static partial class EdgeLog
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning,
+        Message = "No OPENROUTER_API_KEY or OPENROUTER_BASE_URL is set: answers come from the built-in simulator, not a real model. Set OPENROUTER_API_KEY to use OpenRouter.")]
+    public static partial void UsingSimulator(ILogger logger);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Upstream: {BaseUrl}")]
+    public static partial void UsingUpstream(ILogger logger, string baseUrl);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Generation of stream {StreamId} failed")]
+    public static partial void GenerationFailed(ILogger logger, string streamId, Exception exception);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Stream {StreamId} abandoned: no reader within the grace period; upstream cancelled")]
+    public static partial void Abandoned(ILogger logger, string streamId);
+}

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Relay.Edge.Streams;
+using Relay.Providers;
+
+namespace Relay.Edge;
+
+/// <summary>Hosts Relay Edge in any ASP.NET Core app: the edge's own Program and the CLI's in-process edge.</summary>
+public static class RelayEdgeExtensions
+{
+    /// <summary>Adds the edge's services: options, the provider (OpenRouter or the embedded simulator), the stream store.</summary>
+    public static IServiceCollection AddRelayEdge(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton<RelayEdgeOptionsSetup>();
+        services.AddSingleton<IConfigureOptions<RelayEdgeOptions>>(sp => sp.GetRequiredService<RelayEdgeOptionsSetup>());
+        services.AddSingleton<IValidateOptions<RelayEdgeOptions>>(sp => sp.GetRequiredService<RelayEdgeOptionsSetup>());
+        services.AddOptions<RelayEdgeOptions>().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Which upstream is decided from configuration now, before the container is built.
+        var probe = new RelayEdgeOptions();
+        new RelayEdgeOptionsSetup(configuration).Configure(probe);
+        var client = services.AddOpenRouterProvider(o =>
+        {
+            o.ApiKey = probe.ApiKey;
+            o.BaseUrl = probe.UsesEmbeddedSimulator ? EdgeDefaults.SimulatorPlaceholder : probe.BaseUrl ?? OpenRouterOptions.DefaultBaseUrl;
+            o.AppTitle = "Relay";
+        });
+        if (probe.UsesEmbeddedSimulator)
+        {
+            services.AddSingleton<EmbeddedSimulator>();
+            services.AddHostedService(sp => sp.GetRequiredService<EmbeddedSimulator>());
+            services.AddTransient<EmbeddedSimulatorHandler>();
+            client.AddHttpMessageHandler<EmbeddedSimulatorHandler>();
+        }
+
+        services.TryAddSingleton<IStreamStore, InMemoryStreamStore>();
+        services.AddSingleton<StreamManager>();
+        services.AddSingleton<TokenAuthenticator>();
+        services.AddHealthChecks().AddCheck<UpstreamHealthCheck>("upstream", tags: ["ready"]);
+        services.AddHttpClient(UpstreamHealthCheck.ClientName);
+        return services;
+    }
+
+    /// <summary>Maps <c>/v1/...</c> and the health endpoints.</summary>
+    public static IEndpointRouteBuilder MapRelayEdge(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var v1 = endpoints.MapGroup("/v1").AddEndpointFilter<EdgeAuth>();
+        StreamEndpoints.Map(v1);
+        endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<RelayEdgeOptions>>().Value;
+        if (!options.UsesEmbeddedSimulator)
+        {
+            var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Relay.Edge");
+            var upstream = options.BaseUrl ?? OpenRouterOptions.DefaultBaseUrl;
+            EdgeLog.UsingUpstream(logger, upstream);
+        }
+
+        return endpoints;
+    }
+}

@@ -1,0 +1,35 @@
+namespace Relay.Edge;
+
+/// <summary>
+/// The edge's settings: the <c>Relay</c> configuration section, overridden by the documented environment
+/// names (<c>OPENROUTER_API_KEY</c>, <c>RELAY_TOKENS</c>, ...). Validated at start.
+/// </summary>
+public sealed class RelayEdgeOptions
+{
+    /// <summary>OpenRouter's API key (<c>OPENROUTER_API_KEY</c>).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>The upstream base URL (<c>OPENROUTER_BASE_URL</c>); null with no key: the embedded simulator.</summary>
+    public string? BaseUrl { get; set; }
+
+    /// <summary>The model used when a request names none (<c>RELAY_DEFAULT_MODEL</c>).</summary>
+    public string DefaultModel { get; set; } = "openai/gpt-4o-mini";
+
+    /// <summary>Bearer tokens clients must present (<c>RELAY_TOKENS</c>, comma-separated); empty: open.</summary>
+    public IReadOnlyList<string> Tokens { get; set; } = [];
+
+    /// <summary>How long a stream stays resumable with no reader, and after it ended (<c>RELAY_RESUME_GRACE</c>).</summary>
+    public TimeSpan ResumeGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Concurrent generations, not readers (<c>RELAY_MAX_STREAMS</c>).</summary>
+    public int MaxStreams { get; set; } = 10_000;
+
+    /// <summary>The most bytes of events held per stream; a larger answer ends with STREAM_TOO_LARGE.</summary>
+    public int MaxStreamBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Silence after which a <c>: ping</c> comment is written.</summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Whether the embedded simulator serves (neither a key nor a base URL was set).</summary>
+    public bool UsesEmbeddedSimulator => string.IsNullOrEmpty(ApiKey) && string.IsNullOrEmpty(BaseUrl);
+}

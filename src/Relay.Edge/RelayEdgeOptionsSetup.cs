@@ -1,0 +1,77 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace Relay.Edge;
+
+/// <summary>
+/// Reads the documented environment names over the <c>Relay</c> section, and refuses bad values at start with
+/// a message that names the setting.
+/// </summary>
+internal sealed class RelayEdgeOptionsSetup(IConfiguration configuration) : IConfigureOptions<RelayEdgeOptions>, IValidateOptions<RelayEdgeOptions>
+{
+    private readonly List<string> _errors = [];
+
+    public void Configure(RelayEdgeOptions options)
+    {
+        configuration.GetSection("Relay").Bind(options);
+        options.ApiKey = NonEmpty(configuration["OPENROUTER_API_KEY"]) ?? options.ApiKey;
+        options.BaseUrl = NonEmpty(configuration["OPENROUTER_BASE_URL"]) ?? options.BaseUrl;
+        options.DefaultModel = NonEmpty(configuration["RELAY_DEFAULT_MODEL"]) ?? options.DefaultModel;
+        if (NonEmpty(configuration["RELAY_TOKENS"]) is { } tokens)
+        {
+            options.Tokens = tokens.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+
+        if (NonEmpty(configuration["RELAY_RESUME_GRACE"]) is { } grace)
+        {
+            if (double.TryParse(grace, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && seconds < 86_400)
+            {
+                options.ResumeGrace = TimeSpan.FromSeconds(seconds);
+            }
+            else
+            {
+                _errors.Add($"RELAY_RESUME_GRACE must be a number of seconds from 0 to 86400 (e.g. 30 or 0.5), got '{grace}'.");
+            }
+        }
+
+        if (NonEmpty(configuration["RELAY_MAX_STREAMS"]) is { } max)
+        {
+            if (int.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1)
+            {
+                options.MaxStreams = n;
+            }
+            else
+            {
+                _errors.Add($"RELAY_MAX_STREAMS must be a whole number of at least 1, got '{max}'.");
+            }
+        }
+    }
+
+    public ValidateOptionsResult Validate(string? name, RelayEdgeOptions options)
+    {
+        var errors = new List<string>(_errors);
+        if (options.BaseUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            errors.Add($"OPENROUTER_BASE_URL must be an absolute http(s) URL, got '{url}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DefaultModel))
+        {
+            errors.Add("RELAY_DEFAULT_MODEL must not be empty.");
+        }
+
+        if (options.MaxStreamBytes < 64 * 1024)
+        {
+            errors.Add("Relay:MaxStreamBytes must be at least 65536.");
+        }
+
+        if (options.PingInterval <= TimeSpan.Zero)
+        {
+            errors.Add("Relay:PingInterval must be positive.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

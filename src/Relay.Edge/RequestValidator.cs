@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Relay.Contracts;
+
+namespace Relay.Edge;
+
+/// <summary>Reads and checks a <see cref="ChatRequest"/> body: every failure names the field.</summary>
+internal static class RequestValidator
+{
+    public static async Task<(ChatRequest? Request, StreamError? Error, int Status)> ReadAsync(HttpRequest http, string defaultModel)
+    {
+        if (http.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, StreamError.Create(StreamErrorCode.InvalidRequest, "Content-Type must be application/json."), StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        ChatRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(http.Body, RelayJsonContext.Default.ChatRequest, http.HttpContext.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            var where = string.IsNullOrEmpty(ex.Path) ? "the body" : ex.Path;
+            return (null, StreamError.Create(StreamErrorCode.InvalidRequest, $"Invalid JSON at {where}: {ex.Message.Split(" Path:")[0]}"), 400);
+        }
+
+        if (request is null)
+        {
+            return (null, StreamError.Create(StreamErrorCode.InvalidRequest, "The body must be a JSON object."), 400);
+        }
+
+        var problem = Check(request);
+        return problem is null
+            ? (request with { Model = string.IsNullOrWhiteSpace(request.Model) ? defaultModel : request.Model }, null, 200)
+            : (null, StreamError.Create(StreamErrorCode.InvalidRequest, problem), 400);
+    }
+
+    private static string? Check(ChatRequest r)
+    {
+        if (r.Messages is not { Count: > 0 })
+        {
+            return "messages: at least one message is required.";
+        }
+
+        for (var i = 0; i < r.Messages.Count; i++)
+        {
+            var m = r.Messages[i];
+            if (m is null)
+            {
+                return $"messages[{i}]: must be an object.";
+            }
+
+            if (!Enum.IsDefined(m.Role))
+            {
+                return $"messages[{i}].role: must be system, user, assistant or tool.";
+            }
+
+            if (m.Content is null && m.ToolCalls is not { Count: > 0 })
+            {
+                return $"messages[{i}].content: required.";
+            }
+
+            if (m.Role == ChatRole.Tool && string.IsNullOrEmpty(m.ToolCallId))
+            {
+                return $"messages[{i}].tool_call_id: required on a tool message.";
+            }
+        }
+
+        return r switch
+        {
+            { MaxTokens: < 1 or > 1_000_000 } => "max_tokens: must be from 1 to 1000000.",
+            { Temperature: < 0 or > 2 } => "temperature: must be from 0 to 2.",
+            { TopP: < 0 or > 1 } => "top_p: must be from 0 to 1.",
+            { StreamId: { } id } when !StreamIds.IsValid(id) => "stream_id: must be 8 to 64 of A-Z, a-z, 0-9, '_' and '-'.",
+            { Model.Length: > 200 } => "model: too long.",
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Options;
+using Relay.Contracts;
+using Relay.Edge.Streams;
+using Relay.Providers;
+
+namespace Relay.Edge;
+
+/// <summary>
+/// <c>/v1/chat/stream</c> (start, resume, cancel) and <c>/v1/chat</c> (whole answer); the protocol is in docs/api.md.
+/// </summary>
+internal static class StreamEndpoints
+{
+    public static void Map(IEndpointRouteBuilder v1)
+    {
+        v1.MapPost("/chat/stream", StartAsync);
+        v1.MapGet("/chat/stream/{streamId}", ResumeAsync);
+        v1.MapDelete("/chat/stream/{streamId}", Cancel);
+        v1.MapPost("/chat", WholeAsync);
+    }
+
+    private static async Task<IResult> StartAsync(HttpContext context, StreamManager streams, IOptions<RelayEdgeOptions> options, TimeProvider time)
+    {
+        var owner = (string)context.Items[EdgeAuth.OwnerKey]!;
+        var (request, invalid, status) = await RequestValidator.ReadAsync(context.Request, options.Value.DefaultModel);
+        if (invalid is not null)
+        {
+            return ErrorResults.For(invalid, status);
+        }
+
+        var (session, error) = await streams.StartOrAttachAsync(request!, owner, context.RequestAborted);
+        if (error is not null)
+        {
+            return ErrorResults.For(error);
+        }
+
+        // Errors known before the first event (the upstream's 4xx/5xx, an unreachable upstream) get a status.
+        if (await session!.Started.Task.WaitAsync(context.RequestAborted) is { } failed)
+        {
+            return ErrorResults.For(failed);
+        }
+
+        return new SseResult(session, 0, streams, options.Value, time);
+    }
+
+    private static async Task<IResult> ResumeAsync(string streamId, HttpContext context, StreamManager streams, IStreamStore store, IOptions<RelayEdgeOptions> options, TimeProvider time)
+    {
+        var owner = (string)context.Items[EdgeAuth.OwnerKey]!;
+        if (streams.Find(streamId, owner) is not { } session || await store.GetLastSeqAsync(streamId, context.RequestAborted) is not { } last)
+        {
+            return ErrorResults.For(StreamErrorCode.StreamNotFound);
+        }
+
+        var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
+        if (string.IsNullOrEmpty(lastEventId))
+        {
+            lastEventId = context.Request.Query["last_event_id"].ToString();
+        }
+
+        long after = 0;
+        if (!string.IsNullOrEmpty(lastEventId))
+        {
+            if (!StreamIds.TryParseEventId(lastEventId, out var idStream, out after) || idStream != streamId)
+            {
+                return ErrorResults.For(StreamErrorCode.InvalidRequest, $"Last-Event-ID '{Truncate(lastEventId)}' is not an event of stream {streamId}.");
+            }
+
+            if (after > last)
+            {
+                return ErrorResults.For(StreamErrorCode.InvalidRequest, $"Last-Event-ID names seq {after}, but the stream has {last} events.");
+            }
+        }
+
+        return new SseResult(session, after, streams, options.Value, time);
+    }
+
+    private static IResult Cancel(string streamId, HttpContext context, StreamManager streams)
+    {
+        var owner = (string)context.Items[EdgeAuth.OwnerKey]!;
+        if (streams.Find(streamId, owner) is not { } session)
+        {
+            return ErrorResults.For(StreamErrorCode.StreamNotFound);
+        }
+
+        StreamManager.Cancel(session);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> WholeAsync(HttpContext context, ILlmProvider provider, IOptions<RelayEdgeOptions> options)
+    {
+        var (request, invalid, status) = await RequestValidator.ReadAsync(context.Request, options.Value.DefaultModel);
+        if (invalid is not null)
+        {
+            return ErrorResults.For(invalid, status);
+        }
+
+        try
+        {
+            // The request's own token: a client that disconnects cancels the upstream at once.
+            var result = await provider.GenerateAsync(request! with { StreamId = null }, context.RequestAborted);
+            return Results.Json(result, RelayJsonContext.Default.ChatResult);
+        }
+        catch (StreamErrorException ex)
+        {
+            return ErrorResults.For(ex.Error);
+        }
+    }
+
+    private static string Truncate(string s) => s.Length <= 80 ? s : s[..80];
+
+    /// <summary>Streams a session to the response from a seq.</summary>
+    private sealed class SseResult(StreamSession session, long afterSeq, StreamManager streams, RelayEdgeOptions options, TimeProvider time) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            SseStreamWriter.PrepareResponse(httpContext, session.Id);
+            try
+            {
+                await SseStreamWriter.WriteAsync(
+                    httpContext, session.Id, streams.ReadAsync(session, afterSeq, httpContext.RequestAborted), time, options.PingInterval, httpContext.RequestAborted);
+            }
+            catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; the generation goes on for the grace period so it can resume.
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using Relay.Contracts;
+
+namespace Relay.Edge.Streams;
+
+/// <summary>One held event: its seq, wire name and <c>data</c> JSON, written to the wire without re-serializing.</summary>
+/// <param name="Seq">Its place in the stream, from 1.</param>
+/// <param name="Name">Its wire name.</param>
+/// <param name="Data">Its <c>data</c> JSON, UTF-8.</param>
+public readonly record struct StoredEvent(long Seq, string Name, ReadOnlyMemory<byte> Data)
+{
+    /// <summary>Whether this event ends the stream.</summary>
+    public bool IsTerminal => Name is StreamEventNames.Done or StreamEventNames.Error;
+
+    /// <summary>The event as a contract object (for formats other than ours, e.g. OpenAI's).</summary>
+    public StreamEvent ToStreamEvent(string streamId) =>
+        StreamEventSerializer.Deserialize(Name, System.Text.Encoding.UTF8.GetString(Data.Span), StreamIds.FormatEventId(streamId, Seq));
+}

@@ -1,0 +1,135 @@
+using Relay.Contracts;
+
+namespace Relay.Edge.Streams;
+
+/// <summary>
+/// The events of one stream, held compactly: each event's <c>data</c> JSON packed into one growing byte
+/// array plus an index of kinds and offsets (about 25 bytes for a one-word delta, not an object with a
+/// formatted id per event). One writer appends; readers follow with their own cursor and are woken by a
+/// completion swapped on every append, never by polling. Bytes already written never move in place: growing
+/// copies into a new array, so a reader's slice of the old one stays valid.
+/// </summary>
+internal sealed class StreamBuffer(int maxBytes)
+{
+    private static readonly string[] Names =
+    [
+        StreamEventNames.Start, StreamEventNames.Delta, StreamEventNames.Reasoning, StreamEventNames.ToolCall,
+        StreamEventNames.Usage, StreamEventNames.Done, StreamEventNames.Error,
+    ];
+
+    private readonly Lock _gate = new();
+    private byte[] _bytes = new byte[256];
+    private int _length;
+    private byte[] _kinds = new byte[16];
+    private int[] _ends = new int[16];
+    private int _count;
+    private bool _terminal;
+    private TaskCompletionSource _changed = NewSignal();
+
+    /// <summary>The seq of the newest event (0 when empty).</summary>
+    public long LastSeq
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>Whether the terminal event was appended.</summary>
+    public bool IsComplete
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _terminal;
+            }
+        }
+    }
+
+    /// <summary>Bytes held, payload and index, for memory accounting.</summary>
+    public int HeldBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _bytes.Length + _kinds.Length + (_ends.Length * sizeof(int));
+            }
+        }
+    }
+
+    /// <summary>Appends an event; past the bound only a terminal error is still accepted.</summary>
+    /// <exception cref="StreamErrorException">STREAM_TOO_LARGE.</exception>
+    public long Append(StreamEvent streamEvent)
+    {
+        var data = StreamEventSerializer.SerializeData(streamEvent);
+        var kind = (byte)Array.IndexOf(Names, streamEvent.WireName);
+        TaskCompletionSource changed;
+        long seq;
+        lock (_gate)
+        {
+            if (_terminal)
+            {
+                throw new InvalidOperationException("The stream already ended.");
+            }
+
+            if (_length + data.Length > maxBytes && streamEvent is not ErrorEvent)
+            {
+                throw new StreamErrorException(StreamErrorCode.StreamTooLarge, $"The answer outgrew the edge's limit of {maxBytes} bytes per stream.");
+            }
+
+            EnsureCapacity(data.Length);
+            data.CopyTo(_bytes, _length);
+            _length += data.Length;
+            _kinds[_count] = kind;
+            _ends[_count] = _length;
+            _count++;
+            seq = _count;
+            _terminal = streamEvent.IsTerminal;
+            changed = _changed;
+            _changed = NewSignal();
+        }
+
+        changed.TrySetResult();
+        return seq;
+    }
+
+    /// <summary>Copies the events after <paramref name="afterSeq"/> into <paramref name="into"/>; returns a task completed by the next append.</summary>
+    public Task ReadAfter(long afterSeq, List<StoredEvent> into, out bool complete)
+    {
+        lock (_gate)
+        {
+            var bytes = _bytes;
+            for (var i = (int)afterSeq; i < _count; i++)
+            {
+                var start = i == 0 ? 0 : _ends[i - 1];
+                into.Add(new StoredEvent(i + 1, Names[_kinds[i]], bytes.AsMemory(start, _ends[i] - start)));
+            }
+
+            complete = _terminal;
+            return _changed.Task;
+        }
+    }
+
+    private void EnsureCapacity(int extra)
+    {
+        if (_length + extra > _bytes.Length)
+        {
+            var bigger = new byte[Math.Max(_bytes.Length * 2, _length + extra)];
+            _bytes.AsSpan(0, _length).CopyTo(bigger);
+            _bytes = bigger;
+        }
+
+        if (_count == _kinds.Length)
+        {
+            Array.Resize(ref _kinds, _kinds.Length * 2);
+            Array.Resize(ref _ends, _ends.Length * 2);
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

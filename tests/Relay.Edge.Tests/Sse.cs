@@ -1,0 +1,59 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Relay.Contracts;
+using Relay.Contracts.Sse;
+
+namespace Relay.Edge.Tests;
+
+/// <summary>Small helpers to talk SSE to the edge in tests.</summary>
+internal static class Sse
+{
+    public static HttpRequestMessage Post(string prompt = "Tell me something", string? streamId = null, string? model = null, int? maxTokens = null)
+    {
+        var body = new StringBuilder("{\"messages\":[{\"role\":\"user\",\"content\":").Append(System.Text.Json.JsonSerializer.Serialize(prompt)).Append("}]");
+        if (streamId is not null)
+        {
+            body.Append(",\"stream_id\":\"").Append(streamId).Append('"');
+        }
+
+        if (model is not null)
+        {
+            body.Append(",\"model\":\"").Append(model).Append('"');
+        }
+
+        if (maxTokens is not null)
+        {
+            body.Append(",\"max_tokens\":").Append(maxTokens);
+        }
+
+        return new HttpRequestMessage(HttpMethod.Post, "v1/chat/stream")
+        {
+            Content = new StringContent(body.Append('}').ToString(), Encoding.UTF8, "application/json"),
+        };
+    }
+
+    public static HttpRequestMessage Resume(string streamId, string? lastEventId)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"v1/chat/stream/{streamId}");
+        if (lastEventId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        }
+
+        return request;
+    }
+
+    public static async Task<List<StreamEvent>> ReadAllAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        Assert.Equal(new MediaTypeHeaderValue("text/event-stream"), response.Content.Headers.ContentType);
+        var events = new List<StreamEvent>();
+        await foreach (var frame in SseEventReader.ReadAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken))
+        {
+            events.Add(StreamEventSerializer.Deserialize(frame.EventType, frame.Data, frame.LastEventId));
+        }
+
+        return events;
+    }
+
+    public static string Text(IEnumerable<StreamEvent> events) => string.Concat(events.OfType<DeltaEvent>().Select(d => d.Text));
+}
