@@ -40,6 +40,8 @@ public static class RelayEdgeExtensions
         services.TryAddSingleton<IStreamStore, InMemoryStreamStore>();
         services.AddSingleton<StreamManager>();
         services.AddSingleton<TokenAuthenticator>();
+        services.AddSingleton<UpstreamLocator>();
+        services.AddSingleton<ModelsEndpoint>();
         services.AddHealthChecks().AddCheck<UpstreamHealthCheck>("upstream", tags: ["ready"]);
         services.AddHttpClient(UpstreamHealthCheck.ClientName);
         return services;
@@ -51,6 +53,7 @@ public static class RelayEdgeExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         var v1 = endpoints.MapGroup("/v1").AddEndpointFilter<EdgeAuth>();
         StreamEndpoints.Map(v1);
+        v1.MapGet("/models", (ModelsEndpoint models, HttpContext context) => models.GetAsync(context.RequestAborted));
         endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<RelayEdgeOptions>>().Value;

@@ -1,40 +1,23 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Relay.Providers;
 
 namespace Relay.Edge;
 
 /// <summary>Ready when the upstream's model list answers within 2 s; 401/403 means the key is refused.</summary>
-internal sealed class UpstreamHealthCheck(IHttpClientFactory clients, IOptions<RelayEdgeOptions> edge, IOptions<OpenRouterOptions> upstream, IServiceProvider services) : IHealthCheck
+internal sealed class UpstreamHealthCheck(IHttpClientFactory clients, UpstreamLocator upstream, IOptions<RelayEdgeOptions> edge) : IHealthCheck
 {
-    public const string ClientName = "relay-health";
+    public const string ClientName = "relay-upstream";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        Uri baseUrl;
-        if (edge.Value.UsesEmbeddedSimulator)
+        using var request = await upstream.CreateGetAsync("models");
+        if (request is null)
         {
-            var simulator = (EmbeddedSimulator)services.GetService(typeof(EmbeddedSimulator))!;
-            if (!simulator.BaseUrl.IsCompleted)
-            {
-                return HealthCheckResult.Unhealthy("the embedded simulator is starting");
-            }
-
-            baseUrl = await simulator.BaseUrl;
-        }
-        else
-        {
-            baseUrl = new Uri(upstream.Value.BaseUrl.TrimEnd('/') + "/");
+            return HealthCheckResult.Unhealthy("the embedded simulator is starting");
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUrl, "models"));
-        if (!string.IsNullOrEmpty(upstream.Value.ApiKey))
-        {
-            request.Headers.Authorization = new("Bearer", upstream.Value.ApiKey);
-        }
-
         try
         {
             using var response = await clients.CreateClient(ClientName).SendAsync(request, timeout.Token);

@@ -236,6 +236,19 @@ public sealed class StreamProtocolTests(EdgeFixture edge) : IClassFixture<EdgeFi
         Assert.Contains("INVALID_REQUEST", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Models_are_listed_in_OpenAIs_shape_from_the_upstream()
+    {
+        var json = await edge.Http.GetStringAsync("v1/models", Ct);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal("list", doc.RootElement.GetProperty("object").GetString());
+        var ids = doc.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.Equal(SimulatedModel.All.Select(m => m.Id), ids);
+        Assert.Equal("model", doc.RootElement.GetProperty("data")[0].GetProperty("object").GetString());
+        Assert.Equal("openai", doc.RootElement.GetProperty("data")[0].GetProperty("owned_by").GetString());
+        Assert.Equal(json, await edge.Http.GetStringAsync("v1/models", Ct));
+    }
+
     private static string ChunkUsage(int prompt, int completion, int total) =>
         $"{{\"prompt_tokens\":{prompt},\"completion_tokens\":{completion},\"total_tokens\":{prompt + completion},\"reasoning_tokens\":0,\"cached_tokens\":0,\"cost_usd\":{(prompt * 0.00000015m + completion * 0.0000006m).ToString(System.Globalization.CultureInfo.InvariantCulture)}}}";
 }

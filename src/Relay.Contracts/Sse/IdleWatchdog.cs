@@ -1,19 +1,22 @@
-namespace Relay.Providers;
+namespace Relay.Contracts.Sse;
 
 /// <summary>
 /// Cancels a request when no byte arrives in time. HttpClient has no timeout for a body once the headers
 /// came (shared/reference/sse-resume-and-backoff.md §3), so this runs on <see cref="TimeProvider"/>: the
 /// first-byte limit until the first read returns data, then the idle limit, restarted by every read.
+/// Shared by the provider (reading the upstream) and the client (reading the edge).
 /// </summary>
-internal sealed class IdleWatchdog : IDisposable
+public sealed class IdleWatchdog : IDisposable
 {
     private readonly CancellationTokenSource _cts;
     private readonly ITimer _timer;
     private readonly TimeSpan _idle;
     private volatile bool _fired;
 
+    /// <summary>Starts watching: <paramref name="firstByte"/> to the first bytes, then <paramref name="idle"/> between reads.</summary>
     public IdleWatchdog(TimeProvider time, TimeSpan firstByte, TimeSpan idle, CancellationToken outer)
     {
+        ArgumentNullException.ThrowIfNull(time);
         _idle = idle;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
         _timer = time.CreateTimer(static s => ((IdleWatchdog)s!).Fire(), this, firstByte, Timeout.InfiniteTimeSpan);
@@ -28,6 +31,7 @@ internal sealed class IdleWatchdog : IDisposable
     /// <summary>Bytes arrived: the idle limit starts again.</summary>
     public void Kick() => _timer.Change(_idle, Timeout.InfiniteTimeSpan);
 
+    /// <inheritdoc />
     public void Dispose()
     {
         _timer.Dispose();
