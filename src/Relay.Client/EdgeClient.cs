@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Relay.Contracts;
+
+namespace Relay.Client;
+
+/// <summary>
+/// The .NET client of Relay Edge: streamed answers that survive dropped connections (through
+/// <see cref="StreamReconnectionManager"/>), whole answers, cancel, models and health. It speaks HTTP and
+/// the contracts only, exactly what curl or a browser would see.
+/// </summary>
+public sealed class EdgeClient
+{
+    private readonly HttpClient _http;
+    private readonly EdgeClientOptions _options;
+    private readonly StreamReconnectionManager _streams;
+
+    /// <summary>Creates the client over an HttpClient whose BaseAddress is the edge's root (or set <see cref="EdgeClientOptions.BaseAddress"/>).</summary>
+    public EdgeClient(HttpClient httpClient, EdgeClientOptions? options = null, TimeProvider? timeProvider = null, Func<double>? random = null)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+        _options = options ?? new EdgeClientOptions();
+        _http = httpClient;
+        if (_http.BaseAddress is null)
+        {
+            _http.BaseAddress = _options.BaseAddress ?? throw new ArgumentException("The HttpClient needs a BaseAddress (or set EdgeClientOptions.BaseAddress).", nameof(httpClient));
+        }
+
+        // Streams can last minutes: the idle watchdog, not HttpClient.Timeout, decides when one is dead.
+        _http.Timeout = Timeout.InfiniteTimeSpan;
+        _streams = new StreamReconnectionManager(_http, _options, timeProvider, random);
+    }
+
+    /// <summary>Streams an answer; reconnection and restarts follow <see cref="StreamReconnectionManager"/>.</summary>
+    public IAsyncEnumerable<StreamEvent> StreamChatAsync(ChatRequest request, CancellationToken cancellationToken = default) =>
+        _streams.StreamAsync(request, StreamOptions.Default, cancellationToken);
+
+    /// <summary>Streams an answer with the given recovery options.</summary>
+    public IAsyncEnumerable<StreamEvent> StreamChatAsync(ChatRequest request, StreamOptions options, CancellationToken cancellationToken = default) =>
+        _streams.StreamAsync(request, options, cancellationToken);
+
+    /// <summary>The whole answer (<c>POST /v1/chat</c>).</summary>
+    /// <exception cref="StreamErrorException">The edge's error, or NETWORK_ERROR.</exception>
+    public async Task<ChatResult> ChatAsync(ChatRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var message = Request(HttpMethod.Post, "v1/chat");
+        message.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, RelayJsonContext.Default.ChatRequest)))
+        {
+            Headers = { ContentType = new MediaTypeHeaderValue("application/json") },
+        };
+        using var response = await SendAsync(message, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new StreamErrorException(await EdgeErrors.ReadAsync(response, cancellationToken));
+        }
+
+        return JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(cancellationToken), RelayJsonContext.Default.ChatResult)
+            ?? throw new StreamErrorException(StreamErrorCode.MalformedEvent, "The edge answered with an empty result.");
+    }
+
+    /// <summary>Cancels a generation (<c>DELETE</c>); false when the edge does not know the stream.</summary>
+    public async Task<bool> CancelAsync(string streamId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        using var message = Request(HttpMethod.Delete, $"v1/chat/stream/{Uri.EscapeDataString(streamId)}");
+        using var response = await SendAsync(message, cancellationToken);
+        return response.StatusCode switch
+        {
+            HttpStatusCode.NoContent or HttpStatusCode.OK => true,
+            HttpStatusCode.NotFound => false,
+            _ => throw new StreamErrorException(await EdgeErrors.ReadAsync(response, cancellationToken)),
+        };
+    }
+
+    /// <summary>The ids of the models the edge offers.</summary>
+    public async Task<IReadOnlyList<string>> GetModelsAsync(CancellationToken cancellationToken = default)
+    {
+        using var message = Request(HttpMethod.Get, "v1/models");
+        using var response = await SendAsync(message, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new StreamErrorException(await EdgeErrors.ReadAsync(response, cancellationToken));
+        }
+
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return [.. doc.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!)];
+    }
+
+    /// <summary>Liveness and readiness of the edge; never throws for an unreachable edge.</summary>
+    public async Task<EdgeHealth> GetHealthAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var live = await _http.GetAsync(new Uri("health", UriKind.Relative), cancellationToken);
+            using var ready = await _http.GetAsync(new Uri("health/ready", UriKind.Relative), cancellationToken);
+            var reason = ready.IsSuccessStatusCode ? null : (await ready.Content.ReadAsStringAsync(cancellationToken)).Trim();
+            return new EdgeHealth(live.IsSuccessStatusCode, ready.IsSuccessStatusCode, string.IsNullOrEmpty(reason) ? $"status {(int)ready.StatusCode}" : reason);
+        }
+        catch (HttpRequestException ex)
+        {
+            return new EdgeHealth(false, false, ex.Message);
+        }
+    }
+
+    private HttpRequestMessage Request(HttpMethod method, string path)
+    {
+        var message = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        if (_options.Token is { } token)
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return message;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _http.SendAsync(message, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new StreamErrorException(EdgeErrors.Network("The edge could not be reached: " + ex.Message), ex);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using System.Text.Json;
+using Relay.Contracts;
+
+namespace Relay.Client;
+
+/// <summary>Turns an edge's error answer into a <see cref="StreamError"/>.</summary>
+internal static class EdgeErrors
+{
+    public static async Task<StreamError> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string body;
+        try
+        {
+            body = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            body = "";
+        }
+
+        StreamError? error = null;
+        try
+        {
+            error = JsonSerializer.Deserialize(body, RelayJsonContext.Default.ErrorResponse)?.Error;
+        }
+        catch (JsonException)
+        {
+            // Not ours (a proxy's page): the status decides below.
+        }
+
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        if (error is not null)
+        {
+            return error.RetryAfterMs is null && retryAfter is { } wait ? error with { RetryAfterMs = (long)wait.TotalMilliseconds } : error;
+        }
+
+        var code = response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized => StreamErrorCode.Unauthorized,
+            HttpStatusCode.NotFound => StreamErrorCode.StreamNotFound,
+            HttpStatusCode.TooManyRequests => StreamErrorCode.RateLimited,
+            HttpStatusCode.ServiceUnavailable => StreamErrorCode.Overloaded,
+            >= HttpStatusCode.InternalServerError => StreamErrorCode.UpstreamError,
+            _ => StreamErrorCode.InvalidRequest,
+        };
+        return StreamError.Create(code, $"The edge answered {(int)response.StatusCode} {response.ReasonPhrase}.", retryAfter);
+    }
+
+    /// <summary>Whether a resume GET that got this status should wait and try again (5xx, 429).</summary>
+    public static bool IsTransient(HttpStatusCode status) => (int)status >= 500 || status == HttpStatusCode.TooManyRequests;
+
+    public static StreamError Network(string message) => StreamError.Create(StreamErrorCode.NetworkError, message);
+}
