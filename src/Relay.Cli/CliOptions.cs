@@ -1,0 +1,69 @@
+using System.CommandLine;
+
+namespace Relay.Cli;
+
+/// <summary>The options and arguments of one <c>relay</c> command line, shared by the commands that take them.</summary>
+internal sealed class CliOptions
+{
+    public Option<string?> Edge { get; } = new("--edge")
+    {
+        Description = "The edge's URL (default: RELAY_EDGE_URL, else an edge hosted in this process)",
+        Recursive = true,
+    };
+
+    public Option<string?> Token { get; } = new("--token")
+    {
+        Description = "Bearer token for the edge (default: RELAY_TOKEN)",
+        Recursive = true,
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Log the in-process edge at Information on stderr",
+        Recursive = true,
+    };
+
+    public Option<string?> Model { get; } = new("--model", "-m") { Description = "The model, e.g. anthropic/claude-sonnet-4" };
+
+    public Option<string?> SystemPrompt { get; } = new("--system", "-s") { Description = "A system prompt" };
+
+    public Option<int?> MaxTokens { get; } = new("--max-tokens") { Description = "The most tokens the answer may have" };
+
+    public Option<double?> Temperature { get; } = new("--temperature") { Description = "Sampling temperature, 0 to 2" };
+
+    public Option<bool> NoStream { get; } = new("--no-stream") { Description = "Wait for the whole answer instead of streaming it" };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "One JSON object per event on stdout" };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No usage or status lines on stderr" };
+
+    public Option<bool> NoReconnect { get; } = new("--no-reconnect") { Description = "Fail instead of reconnecting when the connection drops" };
+
+    public Option<bool> ShowReasoning { get; } = new("--show-reasoning") { Description = "Show the model's reasoning on stderr" };
+
+    public Option<string?> Urls { get; } = new("--urls") { Description = "Where to listen (default http://127.0.0.1:8787)" };
+
+    public Argument<string?> Prompt { get; } = new("prompt")
+    {
+        Description = "The question; stdin, when redirected, comes before it",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    public CliOptions()
+    {
+        MaxTokens.Validators.Add(r =>
+        {
+            if (r.GetValue(MaxTokens) is < 1)
+            {
+                r.AddError("--max-tokens must be at least 1.");
+            }
+        });
+        Temperature.Validators.Add(r =>
+        {
+            if (r.GetValue(Temperature) is < 0 or > 2)
+            {
+                r.AddError("--temperature must be between 0 and 2.");
+            }
+        });
+    }
+}

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+
+namespace Relay.Cli;
+
+/// <summary>
+/// The <c>relay</c> command line: <c>ask</c>, <c>chat</c>, <c>serve</c>, <c>health</c>, <c>models</c>.
+/// Parse errors exit 2 (System.CommandLine's default is 1), and Ctrl+C is handled per answer by
+/// <see cref="InterruptSignal"/>, so the library's own termination handling is turned off.
+/// </summary>
+internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, TimeProvider time)
+{
+    /// <summary>Runs the command line and returns the exit code.</summary>
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var options = new CliOptions();
+        var root = BuildCommand(options);
+        var parse = root.Parse(args);
+        var invocation = new InvocationConfiguration
+        {
+            Output = console.Out,
+            Error = console.Error,
+            ProcessTerminationTimeout = null,
+            EnableDefaultExceptionHandler = false,
+        };
+
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await console.Error.WriteLineAsync($"error: {error.Message}");
+            }
+
+            await console.Error.WriteLineAsync("run 'relay --help' for usage");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            var code = await parse.InvokeAsync(invocation, cancellationToken);
+            await console.Out.FlushAsync(CancellationToken.None);
+            return code;
+        }
+        catch (UsageException ex)
+        {
+            await console.Error.WriteLineAsync($"error: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+
+    private RootCommand BuildCommand(CliOptions o)
+    {
+        var ask = new Command("ask", "Ask one question and stream the answer to stdout")
+        {
+            o.Prompt, o.Model, o.SystemPrompt, o.MaxTokens, o.Temperature, o.NoStream, o.Json, o.Quiet, o.NoReconnect, o.ShowReasoning,
+        };
+        ask.SetAction((r, ct) => new AskCommand(console, interrupt, time).RunAsync(AskSettings.From(r, o), ct));
+
+        var chat = new Command("chat", "An interactive conversation (one prompt per line when stdin is piped)")
+        {
+            o.Model, o.SystemPrompt, o.MaxTokens, o.Temperature, o.Quiet, o.NoReconnect, o.ShowReasoning,
+        };
+        chat.SetAction((r, ct) => new ChatCommand(console, interrupt, time).RunAsync(AskSettings.From(r, o), ct));
+
+        var serve = new Command("serve", "Run the edge (and the simulator when there is no key) in the foreground") { o.Urls };
+        serve.SetAction((r, ct) => ServeCommand.RunAsync(console, r.GetValue(o.Urls), r.GetValue(o.Verbose), ct));
+
+        var health = new Command("health", "Check the edge: prints live and ready, exit 1 when not ready");
+        health.SetAction((r, ct) => new HealthCommand(console).RunAsync(ConnectionSettings.From(r, o), ct));
+
+        var models = new Command("models", "List the models the edge offers");
+        models.SetAction((r, ct) => new ModelsCommand(console).RunAsync(ConnectionSettings.From(r, o), ct));
+
+        return new RootCommand("relay: streaming LLM chat that survives dropped connections")
+        {
+            o.Edge, o.Token, o.Verbose, ask, chat, serve, health, models,
+        };
+    }
+}
