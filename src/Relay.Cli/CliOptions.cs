@@ -51,6 +51,13 @@ internal sealed class CliOptions
 
     public CliOptions()
     {
+        Prompt.Validators.Add(r =>
+        {
+            if (r.GetValue(Prompt) is { Length: > 1 } p && p[0] == '-')
+            {
+                r.AddError($"Unrecognized option '{p}'.");
+            }
+        });
         MaxTokens.Validators.Add(r =>
         {
             if (r.GetValue(MaxTokens) is < 1)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 
 namespace Relay.Cli;
 
@@ -63,13 +62,13 @@ internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, Ti
         chat.SetAction((r, ct) => new ChatCommand(console, interrupt, time).RunAsync(AskSettings.From(r, o), ct));
 
         var serve = new Command("serve", "Run the edge (and the simulator when there is no key) in the foreground") { o.Urls };
-        serve.SetAction((r, ct) => ServeCommand.RunAsync(console, r.GetValue(o.Urls), r.GetValue(o.Verbose), ct));
+        serve.SetAction((r, ct) => ServeCommand.RunAsync(console, interrupt, r.GetValue(o.Urls), ct));
 
         var health = new Command("health", "Check the edge: prints live and ready, exit 1 when not ready");
-        health.SetAction((r, ct) => new HealthCommand(console).RunAsync(ConnectionSettings.From(r, o), ct));
+        health.SetAction((r, ct) => new HealthCommand(console, time).RunAsync(ConnectionSettings.From(r, o), ct));
 
         var models = new Command("models", "List the models the edge offers");
-        models.SetAction((r, ct) => new ModelsCommand(console).RunAsync(ConnectionSettings.From(r, o), ct));
+        models.SetAction((r, ct) => new ModelsCommand(console, time).RunAsync(ConnectionSettings.From(r, o), ct));
 
         return new RootCommand("relay: streaming LLM chat that survives dropped connections")
         {

@@ -1,0 +1,87 @@
+using Relay.Contracts;
+
+namespace Relay.Cli;
+
+/// <summary>
+/// <c>relay chat</c>: a conversation. On a terminal it prompts; with piped stdin it reads one prompt per line,
+/// for scripts and tests. Ctrl+C stops the answer in progress and the session goes on; Ctrl+C twice at an
+/// empty prompt, Ctrl+D (end of input) or <c>/exit</c> leaves.
+/// </summary>
+internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt, TimeProvider time)
+{
+    public async Task<int> RunAsync(AskSettings settings, CancellationToken cancellationToken)
+    {
+        var session = new ChatSession(settings.Model, settings.SystemPrompt);
+        await using var edge = await EdgeConnection.OpenAsync(console, settings.Connection, time, cancellationToken);
+        var answers = new AnswerRunner(console, edge, interrupt, time);
+        var interactive = !console.InputRedirected;
+        void OnIdleInterrupt() => console.Error.WriteLine("\n(Ctrl+C again, Ctrl+D or /exit to leave)");
+        interrupt.IdleInterrupt += OnIdleInterrupt;
+        try
+        {
+            if (interactive && !settings.Render.Quiet)
+            {
+                await console.Error.WriteLineAsync("relay chat: /help for commands, Ctrl+C stops an answer, Ctrl+D leaves");
+            }
+
+            var lastExit = ExitCodes.Success;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (interactive)
+                {
+                    await console.Error.WriteAsync(console.ErrorColor ? Ansi.Dim + "> " + Ansi.Reset : "> ");
+                }
+
+                var line = await ReadLineAsync(cancellationToken);
+                if (line is null)
+                {
+                    break; // Ctrl+D, end of piped input, or Ctrl+C twice
+                }
+
+                line = line.Trim();
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                if (line.StartsWith('/'))
+                {
+                    var reply = session.Execute(line);
+                    if (reply is null)
+                    {
+                        break;
+                    }
+
+                    await console.Error.WriteLineAsync(reply);
+                    continue;
+                }
+
+                var request = new ChatRequest
+                {
+                    Model = session.Model,
+                    Messages = session.BuildMessages(line),
+                    MaxTokens = settings.MaxTokens,
+                    Temperature = settings.Temperature,
+                };
+                var outcome = await answers.StreamAsync(request, settings, cancellationToken);
+                session.Record(line, outcome);
+                lastExit = outcome.Interrupted ? ExitCodes.Success : outcome.ExitCode;
+            }
+
+            return interactive ? ExitCodes.Success : lastExit;
+        }
+        finally
+        {
+            interrupt.IdleInterrupt -= OnIdleInterrupt;
+        }
+    }
+
+    /// <summary>A line, or null at end of input or when Ctrl+C was pressed twice at the prompt.</summary>
+    private async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        // A console read cannot be cancelled, so race it against the exit request instead.
+        var read = Task.Run(() => console.In.ReadLine(), cancellationToken);
+        var first = await Task.WhenAny(read, interrupt.ExitRequested);
+        return first == read ? await read : null;
+    }
+}

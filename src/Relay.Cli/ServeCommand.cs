@@ -1,0 +1,29 @@
+using Relay.Edge;
+
+namespace Relay.Cli;
+
+/// <summary><c>relay serve</c>: the edge (and the simulator when there is no key) in the foreground, until Ctrl+C.</summary>
+internal static class ServeCommand
+{
+    public static async Task<int> RunAsync(CliConsole console, InterruptSignal interrupt, string? urls, CancellationToken cancellationToken)
+    {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnInterrupt() => stop.TrySetResult();
+        interrupt.IdleInterrupt += OnInterrupt;
+        try
+        {
+            await using var host = await EdgeHost.StartAsync(
+                logging: l => EdgeConnection.ConfigureLogging(l, console, verbose: true),
+                url: urls ?? "http://127.0.0.1:8787",
+                cancellationToken: cancellationToken);
+            await console.Error.WriteLineAsync($"relay: edge listening on {host.Url} (Ctrl+C stops it)");
+            await Task.WhenAny(stop.Task, interrupt.ExitRequested, Task.Delay(Timeout.Infinite, cancellationToken));
+            await console.Error.WriteLineAsync("relay: stopping");
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            interrupt.IdleInterrupt -= OnInterrupt;
+        }
+    }
+}
