@@ -53,6 +53,7 @@ public static class RelayEdgeExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         var v1 = endpoints.MapGroup("/v1").AddEndpointFilter<EdgeAuth>();
         StreamEndpoints.Map(v1);
+        OpenAi.OpenAiEndpoints.Map(v1);
         v1.MapGet("/models", (ModelsEndpoint models, HttpContext context) => models.GetAsync(context.RequestAborted));
         endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });

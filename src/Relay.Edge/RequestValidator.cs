@@ -35,7 +35,8 @@ internal static class RequestValidator
             : (null, StreamError.Create(StreamErrorCode.InvalidRequest, problem), 400);
     }
 
-    private static string? Check(ChatRequest r)
+    /// <summary>The first problem with the request, naming the field; null when it is valid.</summary>
+    public static string? Check(ChatRequest r)
     {
         if (r.Messages is not { Count: > 0 })
         {

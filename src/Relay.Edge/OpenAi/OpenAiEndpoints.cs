@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Relay.Contracts;
+using Relay.Edge.Streams;
+using Relay.Providers;
+
+namespace Relay.Edge.OpenAi;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c>: the OpenAI-compatible way in, on the same stream machinery as
+/// <c>/v1/chat/stream</c>. OpenAI clients do not resume, so a disconnect cancels the upstream at once.
+/// </summary>
+internal static class OpenAiEndpoints
+{
+    private static readonly byte[] DoneSentinel = "[DONE]"u8.ToArray();
+
+    public static void Map(IEndpointRouteBuilder v1) => v1.MapPost("/chat/completions", CompleteAsync);
+
+    private static async Task<IResult> CompleteAsync(HttpContext context, StreamManager streams, ILlmProvider provider, IOptions<RelayEdgeOptions> options, TimeProvider time)
+    {
+        var (request, stream, includeUsage, invalid, status) = await OpenAiRequestReader.ReadAsync(context.Request, options.Value.DefaultModel);
+        if (invalid is not null)
+        {
+            return OpenAiErrors.Result(invalid, status);
+        }
+
+        if (!stream)
+        {
+            try
+            {
+                var result = await provider.GenerateAsync(request!, context.RequestAborted);
+                return Results.Bytes(Completion(result, time.GetUtcNow().ToUnixTimeSeconds()), "application/json");
+            }
+            catch (StreamErrorException ex)
+            {
+                return OpenAiErrors.Result(ex.Error);
+            }
+        }
+
+        var owner = (string)context.Items[EdgeAuth.OwnerKey]!;
+        var (session, error) = await streams.StartOrAttachAsync(request!, owner, context.RequestAborted);
+        if (error is not null)
+        {
+            return OpenAiErrors.Result(error);
+        }
+
+        if (await session!.Started.Task.WaitAsync(context.RequestAborted) is { } failed)
+        {
+            return OpenAiErrors.Result(failed);
+        }
+
+        return new ChunkStreamResult(session, streams, new OpenAiChunkWriter(session.Id, time.GetUtcNow().ToUnixTimeSeconds(), includeUsage));
+    }
+
+    private static byte[] Completion(ChatResult result, long created)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, StreamEventSerializer.WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("id", "chatcmpl-" + StreamIds.New());
+            w.WriteString("object", "chat.completion");
+            w.WriteNumber("created", created);
+            w.WriteString("model", result.Model);
+            w.WriteStartArray("choices");
+            w.WriteStartObject();
+            w.WriteNumber("index", 0);
+            w.WriteStartObject("message");
+            w.WriteString("role", "assistant");
+            w.WriteString("content", result.ToolCalls.Count > 0 && result.Text.Length == 0 ? null : result.Text);
+            if (result.Reasoning is { } reasoning)
+            {
+                w.WriteString("reasoning", reasoning);
+            }
+
+            if (result.ToolCalls.Count > 0)
+            {
+                w.WriteStartArray("tool_calls");
+                foreach (var call in result.ToolCalls)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("id", call.Id);
+                    w.WriteString("type", "function");
+                    w.WriteStartObject("function");
+                    w.WriteString("name", call.Name);
+                    w.WriteString("arguments", call.Arguments);
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+            w.WriteString("finish_reason", result.FinishReason);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            if (result.Usage is { } usage)
+            {
+                OpenAiChunkWriter.WriteUsage(w, usage);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Writes the chunks with <see cref="SseFormatter"/>; ends with <c>[DONE]</c> unless the stream failed.</summary>
+    private sealed class ChunkStreamResult(StreamSession session, StreamManager streams, OpenAiChunkWriter chunks) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            SseStreamWriter.PrepareResponse(httpContext, session.Id);
+            try
+            {
+                await SseFormatter.WriteAsync(
+                    Items(httpContext.RequestAborted), httpContext.Response.Body, static (item, buffer) => buffer.Write(item.Data), httpContext.RequestAborted);
+            }
+            catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
+            {
+                // OpenAI clients do not resume: a client that left takes its generation with it.
+                StreamManager.Cancel(session);
+            }
+        }
+
+        private async IAsyncEnumerable<SseItem<byte[]>> Items([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var failed = false;
+            await foreach (var e in streams.ReadAsync(session, 0, cancellationToken))
+            {
+                failed |= e.Name == StreamEventNames.Error;
+                foreach (var chunk in chunks.Chunks(e))
+                {
+                    yield return new SseItem<byte[]>(chunk);
+                }
+            }
+
+            if (!failed)
+            {
+                yield return new SseItem<byte[]>(DoneSentinel);
+            }
+        }
+    }
+}
