@@ -8,7 +8,7 @@ internal static class ErrorResults
 {
     public static IResult For(StreamError error, int? status = null) => new ErrorResult(error, status ?? error.HttpStatus);
 
-    public static IResult For(StreamErrorCode code, string? message = null) => For(StreamError.Create(code, message));
+    public static IResult For(StreamErrorCode code, string? message = null, int? status = null) => For(StreamError.Create(code, message), status);
 
     private sealed class ErrorResult(StreamError error, int status) : IResult
     {

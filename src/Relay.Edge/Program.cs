@@ -8,5 +8,6 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 
 builder.Services.AddRelayEdge(builder.Configuration);
 var app = builder.Build();
+app.UseRelayLimits();
 app.MapRelayEdge();
 await app.RunAsync();

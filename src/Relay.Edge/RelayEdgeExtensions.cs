@@ -41,6 +41,7 @@ public static class RelayEdgeExtensions
         services.AddSingleton<StreamManager>();
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<UpstreamLocator>();
+        services.AddRelayLimits(probe, configuration);
         services.AddSingleton<ModelsEndpoint>();
         services.AddHealthChecks().AddCheck<UpstreamHealthCheck>("upstream", tags: ["ready"]);
         services.AddHttpClient(UpstreamHealthCheck.ClientName);
@@ -51,7 +52,7 @@ public static class RelayEdgeExtensions
     public static IEndpointRouteBuilder MapRelayEdge(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var v1 = endpoints.MapGroup("/v1").AddEndpointFilter<EdgeAuth>();
+        var v1 = endpoints.MapGroup("/v1").AddEndpointFilter<EdgeAuth>().RequireRateLimiting(RelayLimits.PostPolicy);
         StreamEndpoints.Map(v1);
         OpenAi.OpenAiEndpoints.Map(v1);
         v1.MapGet("/models", (ModelsEndpoint models, HttpContext context) => models.GetAsync(context.RequestAborted));

@@ -27,6 +27,9 @@ public sealed class RelayEdgeOptions
     /// <summary>The most bytes of events held per stream; a larger answer ends with STREAM_TOO_LARGE.</summary>
     public int MaxStreamBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>The longest a generation may run; then the upstream is cancelled and readers get UPSTREAM_TIMEOUT.</summary>
+    public TimeSpan MaxGenerationTime { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Silence after which a <c>: ping</c> comment is written.</summary>
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(15);
 

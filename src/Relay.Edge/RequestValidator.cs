@@ -18,6 +18,10 @@ internal static class RequestValidator
         {
             request = await JsonSerializer.DeserializeAsync(http.Body, RelayJsonContext.Default.ChatRequest, http.HttpContext.RequestAborted);
         }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, StreamError.Create(StreamErrorCode.RequestTooLarge, $"The body is over {RelayLimits.MaxBodyBytes} bytes."), 413);
+        }
         catch (JsonException ex)
         {
             var where = string.IsNullOrEmpty(ex.Path) ? "the body" : ex.Path;

@@ -108,6 +108,28 @@ public sealed class AuthAndHostingTests
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
 
+    [Fact]
+    public async Task A_generation_past_the_maximum_time_ends_with_UPSTREAM_TIMEOUT_and_cancels_the_upstream()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var servers = await RelayServers.StartAsync(edgeServices: s => s.AddSingleton<TimeProvider>(time), cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=100;stall=2";
+        using var http = servers.CreateClient();
+        using var response = await http.SendAsync(Sse.Post(), HttpCompletionOption.ResponseHeadersRead, Ct);
+        await using var events = Relay.Contracts.Sse.SseEventReader.ReadAsync(await response.Content.ReadAsStreamAsync(Ct), cancellationToken: Ct).GetAsyncEnumerator(Ct);
+        var deltas = 0;
+        while (deltas < 2 && await events.MoveNextAsync())
+        {
+            deltas += events.Current.EventType == "delta" ? 1 : 0;
+        }
+
+        time.Advance(TimeSpan.FromMinutes(10));
+        Assert.True(await events.MoveNextAsync());
+        Assert.Equal("error", events.Current.EventType);
+        Assert.Contains("UPSTREAM_TIMEOUT", events.Current.Data, StringComparison.Ordinal);
+        await servers.Simulator.WaitForAbortsAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(2), Ct);
+    }
+
     [Theory]
     [InlineData("RELAY_RESUME_GRACE", "soon")]
     [InlineData("RELAY_MAX_STREAMS", "-3")]

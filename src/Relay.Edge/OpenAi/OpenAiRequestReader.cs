@@ -71,6 +71,10 @@ internal static class OpenAiRequestReader
                 so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
             return (request, stream, includeUsage, null, 200);
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, false, false, StreamError.Create(StreamErrorCode.RequestTooLarge, $"The body is over {RelayLimits.MaxBodyBytes} bytes."), 413);
+        }
         catch (JsonException ex)
         {
             return Invalid($"Invalid JSON: {ex.Message.Split(" Path:")[0]}");

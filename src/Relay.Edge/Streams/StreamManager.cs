@@ -86,6 +86,15 @@ internal sealed class StreamManager(
     private async Task GenerateAsync(StreamSession session, ChatRequest request)
     {
         var started = false;
+        using var deadline = time.CreateTimer(
+            _ =>
+            {
+                session.CancelReason ??= StreamErrorCode.UpstreamTimeout;
+                CancelQuietly(session);
+            },
+            null,
+            _options.MaxGenerationTime,
+            Timeout.InfiniteTimeSpan);
         try
         {
             await foreach (var e in provider.GenerateStreamAsync(request, session.Generation.Token))
@@ -116,7 +125,9 @@ internal sealed class StreamManager(
             }
 
             // The provider ends silently when cancelled: say why to every reader.
-            await EndAsync(session, started, StreamError.Create(session.CancelReason ?? StreamErrorCode.Cancelled));
+            await EndAsync(session, started, session.CancelReason == StreamErrorCode.UpstreamTimeout
+                ? StreamError.Create(StreamErrorCode.UpstreamTimeout, "The answer ran past the edge's maximum generation time.")
+                : StreamError.Create(session.CancelReason ?? StreamErrorCode.Cancelled));
         }
         catch (StreamErrorException ex) when (ex.Error.Code == StreamErrorCode.StreamTooLarge)
         {

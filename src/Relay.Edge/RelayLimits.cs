@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Relay.Contracts;
+
+namespace Relay.Edge;
+
+/// <summary>
+/// Limits: RELAY_RATE_LIMIT POSTs a minute per token (or client address), bodies up to 1 MiB, CORS for
+/// RELAY_CORS_ORIGINS, and the error body on every 4xx the framework itself produces on <c>/v1</c>.
+/// </summary>
+internal static class RelayLimits
+{
+    public const string PostPolicy = "relay-posts";
+    public const int MaxBodyBytes = 1024 * 1024;
+    private const string CorsPolicy = "relay-cors";
+
+    public static IServiceCollection AddRelayLimits(this IServiceCollection services, RelayEdgeOptions options, IConfiguration configuration)
+    {
+        services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
+        var perMinute = int.TryParse(configuration["RELAY_RATE_LIMIT"], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 600;
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : TimeSpan.FromSeconds(1);
+                await ErrorResults.For(StreamError.Create(StreamErrorCode.RateLimited, $"More than {perMinute} requests a minute.", wait)).ExecuteAsync(context.HttpContext);
+            };
+            limiter.AddPolicy(PostPolicy, context => perMinute <= 0 || !HttpMethods.IsPost(context.Request.Method)
+                ? RateLimitPartition.GetNoLimiter("open")
+                : RateLimitPartition.GetFixedWindowLimiter(
+                    PartitionKey(context),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+
+        var origins = (configuration["RELAY_CORS_ORIGINS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy =>
+        {
+            if (origins.Length > 0)
+            {
+                policy.WithOrigins(origins).AllowAnyHeader().WithMethods("GET", "POST", "DELETE").WithExposedHeaders("X-Relay-Stream-Id", "X-Request-Id", "Retry-After");
+            }
+        }));
+        return services;
+    }
+
+    /// <summary>The middleware, in order; call before mapping the endpoints.</summary>
+    public static IApplicationBuilder UseRelayLimits(this IApplicationBuilder app)
+    {
+        app.UseMiddleware<EdgeMiddleware>();
+        app.UseCors(CorsPolicy);
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            if (http.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal) && !http.Response.HasStarted && http.Response.ContentLength is null && http.Response.ContentType is null)
+            {
+                var status = http.Response.StatusCode;
+                await ErrorResults.For(StreamErrorCode.InvalidRequest, status switch
+                {
+                    404 => "No such endpoint; see docs/api.md.",
+                    405 => $"{http.Request.Method} is not allowed here.",
+                    _ => $"The request was refused ({status}).",
+                }, status).ExecuteAsync(http);
+            }
+        });
+        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>Per token when tokens are used, else per client address.</summary>
+    private static string PartitionKey(HttpContext context)
+    {
+        var auth = context.Request.Headers.Authorization.ToString();
+        return auth.Length > 0 ? "t:" + auth.GetHashCode(StringComparison.Ordinal) : "a:" + context.Connection.RemoteIpAddress;
+    }
+}
