@@ -39,6 +39,7 @@ public static class RelayEdgeExtensions
 
         services.TryAddSingleton<IStreamStore, InMemoryStreamStore>();
         services.AddSingleton<StreamManager>();
+        services.AddHostedService<ShutdownCoordinator>();
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<UpstreamLocator>();
         services.AddRelayLimits(probe, configuration);

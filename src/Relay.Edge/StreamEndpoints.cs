@@ -18,8 +18,13 @@ internal static class StreamEndpoints
         v1.MapPost("/chat", WholeAsync);
     }
 
-    private static async Task<IResult> StartAsync(HttpContext context, StreamManager streams, IOptions<RelayEdgeOptions> options, TimeProvider time)
+    private static async Task<IResult> StartAsync(HttpContext context, StreamManager streams, IOptions<RelayEdgeOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
     {
+        if (ShutdownCoordinator.IsStopping(lifetime))
+        {
+            return ErrorResults.For(StreamError.Create(StreamErrorCode.Overloaded, "The edge is shutting down.", TimeSpan.FromSeconds(1)));
+        }
+
         var owner = (string)context.Items[EdgeAuth.OwnerKey]!;
         var (request, invalid, status) = await RequestValidator.ReadAsync(context.Request, options.Value.DefaultModel);
         if (invalid is not null)

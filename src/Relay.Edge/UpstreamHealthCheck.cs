@@ -4,12 +4,17 @@ using Microsoft.Extensions.Options;
 namespace Relay.Edge;
 
 /// <summary>Ready when the upstream's model list answers within 2 s; 401/403 means the key is refused.</summary>
-internal sealed class UpstreamHealthCheck(IHttpClientFactory clients, UpstreamLocator upstream, IOptions<RelayEdgeOptions> edge) : IHealthCheck
+internal sealed class UpstreamHealthCheck(IHttpClientFactory clients, UpstreamLocator upstream, IOptions<RelayEdgeOptions> edge, IHostApplicationLifetime lifetime) : IHealthCheck
 {
     public const string ClientName = "relay-upstream";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (ShutdownCoordinator.IsStopping(lifetime))
+        {
+            return HealthCheckResult.Unhealthy("the edge is shutting down");
+        }
+
         using var request = await upstream.CreateGetAsync("models");
         if (request is null)
         {

@@ -130,6 +130,48 @@ public sealed class AuthAndHostingTests
         await servers.Simulator.WaitForAbortsAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(2), Ct);
     }
 
+    [Fact]
+    public async Task A_quiet_stream_gets_a_ping_comment()
+    {
+        await using var servers = await RelayServers.StartAsync(edgeSettings: new Dictionary<string, string?> { ["Relay:PingInterval"] = "00:00:00.050" }, cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=10;stall=1";
+        using var http = new HttpClient(new SocketsHttpHandler { ResponseDrainTimeout = TimeSpan.Zero }) { BaseAddress = servers.Edge.Url };
+        using var response = await http.SendAsync(Sse.Post(), HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+        string? line;
+        while ((line = await reader.ReadLineAsync(Ct)) is not null && line != ": ping")
+        {
+        }
+
+        Assert.Equal(": ping", line);
+    }
+
+    [Fact]
+    public async Task On_shutdown_open_streams_end_with_STREAM_INTERRUPTED_so_clients_go_elsewhere()
+    {
+        var servers = await RelayServers.StartAsync(edgeServices: s => s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1)), cancellationToken: Ct);
+        await using var simulator = servers.Simulator;
+        servers.Simulator.DefaultKnobs = "tokens=10;stall=1";
+        using var http = servers.CreateClient();
+        using var response = await http.SendAsync(Sse.Post(), HttpCompletionOption.ResponseHeadersRead, Ct);
+        await using var events = Relay.Contracts.Sse.SseEventReader.ReadAsync(await response.Content.ReadAsStreamAsync(Ct), cancellationToken: Ct).GetAsyncEnumerator(Ct);
+        while (await events.MoveNextAsync() && events.Current.EventType != "delta")
+        {
+        }
+
+        var stopping = servers.Edge.DisposeAsync().AsTask();
+        var last = events.Current;
+        while (await events.MoveNextAsync())
+        {
+            last = events.Current;
+        }
+
+        Assert.Equal("error", last.EventType);
+        Assert.Contains("STREAM_INTERRUPTED", last.Data, StringComparison.Ordinal);
+        Assert.Contains("\"retryable\":true", last.Data, StringComparison.Ordinal);
+        await stopping;
+    }
+
     [Theory]
     [InlineData("RELAY_RESUME_GRACE", "soon")]
     [InlineData("RELAY_MAX_STREAMS", "-3")]

@@ -66,6 +66,16 @@ internal sealed class StreamManager(
         CancelQuietly(session);
     }
 
+    /// <summary>Ends every running generation with <paramref name="reason"/> (the edge is shutting down).</summary>
+    public void InterruptAll(StreamErrorCode reason)
+    {
+        foreach (var session in _sessions.Values.Where(s => !s.Finished))
+        {
+            session.CancelReason ??= reason;
+            CancelQuietly(session);
+        }
+    }
+
     /// <summary>Follows a stream for one reader, keeping the grace period off while it reads.</summary>
     public async IAsyncEnumerable<StoredEvent> ReadAsync(StreamSession session, long afterSeq, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -125,9 +135,12 @@ internal sealed class StreamManager(
             }
 
             // The provider ends silently when cancelled: say why to every reader.
-            await EndAsync(session, started, session.CancelReason == StreamErrorCode.UpstreamTimeout
-                ? StreamError.Create(StreamErrorCode.UpstreamTimeout, "The answer ran past the edge's maximum generation time.")
-                : StreamError.Create(session.CancelReason ?? StreamErrorCode.Cancelled));
+            await EndAsync(session, started, session.CancelReason switch
+            {
+                StreamErrorCode.UpstreamTimeout => StreamError.Create(StreamErrorCode.UpstreamTimeout, "The answer ran past the edge's maximum generation time."),
+                StreamErrorCode.StreamInterrupted => StreamError.Create(StreamErrorCode.StreamInterrupted, "The edge is shutting down; reconnect to another instance."),
+                var reason => StreamError.Create(reason ?? StreamErrorCode.Cancelled),
+            });
         }
         catch (StreamErrorException ex) when (ex.Error.Code == StreamErrorCode.StreamTooLarge)
         {
