@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using Relay.Edge.Streams;
 using Relay.Providers;
 
@@ -38,6 +39,10 @@ public static class RelayEdgeExtensions
         }
 
         services.TryAddSingleton<IStreamStore, InMemoryStreamStore>();
+        services.AddSingleton<EdgeTelemetry>();
+        services.AddOpenTelemetry()
+            .WithMetrics(m => m.AddMeter(EdgeTelemetry.Name).AddPrometheusExporter())
+            .WithTracing(t => t.AddSource(EdgeTelemetry.Name));
         services.AddSingleton<StreamManager>();
         services.AddHostedService<ShutdownCoordinator>();
         services.AddSingleton<TokenAuthenticator>();
@@ -58,6 +63,7 @@ public static class RelayEdgeExtensions
         OpenAi.OpenAiEndpoints.Map(v1);
         v1.MapGet("/models", (ModelsEndpoint models, HttpContext context) => models.GetAsync(context.RequestAborted));
         endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapPrometheusScrapingEndpoint("/metrics");
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<RelayEdgeOptions>>().Value;
         if (!options.UsesEmbeddedSimulator)

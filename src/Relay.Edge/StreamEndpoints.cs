@@ -86,7 +86,7 @@ internal static class StreamEndpoints
             return ErrorResults.For(StreamErrorCode.StreamNotFound);
         }
 
-        StreamManager.Cancel(session);
+        streams.Cancel(session);
         return Results.NoContent();
     }
 

@@ -123,7 +123,7 @@ internal static class OpenAiEndpoints
             catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
             {
                 // OpenAI clients do not resume: a client that left takes its generation with it.
-                StreamManager.Cancel(session);
+                streams.Cancel(session);
             }
         }
 

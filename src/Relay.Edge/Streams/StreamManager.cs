@@ -12,7 +12,7 @@ namespace Relay.Edge.Streams;
 /// through the store; the grace period decides when an abandoned or finished stream is freed.
 /// </summary>
 internal sealed class StreamManager(
-    ILlmProvider provider, IStreamStore store, IOptions<RelayEdgeOptions> options, TimeProvider time, ILogger<StreamManager> logger)
+    ILlmProvider provider, IStreamStore store, IOptions<RelayEdgeOptions> options, TimeProvider time, ILogger<StreamManager> logger, EdgeTelemetry telemetry)
 {
     private readonly ConcurrentDictionary<string, StreamSession> _sessions = new(StringComparer.Ordinal);
     private readonly RelayEdgeOptions _options = options.Value;
@@ -60,8 +60,9 @@ internal sealed class StreamManager(
         _sessions.TryGetValue(streamId, out var s) && s.Owner == owner ? s : null;
 
     /// <summary>Cancels a generation on behalf of a client (DELETE).</summary>
-    public static void Cancel(StreamSession session)
+    public void Cancel(StreamSession session)
     {
+        telemetry.Cancels.Add(1);
         session.CancelReason ??= StreamErrorCode.Cancelled;
         CancelQuietly(session);
     }
@@ -80,10 +81,16 @@ internal sealed class StreamManager(
     public async IAsyncEnumerable<StoredEvent> ReadAsync(StreamSession session, long afterSeq, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         session.Attach();
+        if (afterSeq > 0)
+        {
+            telemetry.Resumes.Add(1);
+        }
+
         try
         {
             await foreach (var e in store.ReadAsync(session.Id, afterSeq, cancellationToken))
             {
+                telemetry.BytesOut.Add(e.Data.Length);
                 yield return e;
             }
         }
@@ -96,6 +103,14 @@ internal sealed class StreamManager(
     private async Task GenerateAsync(StreamSession session, ChatRequest request)
     {
         var started = false;
+        string outcome = "error";
+        string? code = null;
+        var begun = time.GetTimestamp();
+        long? lastContent = null;
+        telemetry.ActiveStreams.Add(1);
+        using var activity = EdgeTelemetry.Source.StartActivity("relay.stream");
+        activity?.SetTag("relay.stream_id", session.Id);
+        activity?.SetTag("gen_ai.request.model", request.Model);
         using var deadline = time.CreateTimer(
             _ =>
             {
@@ -114,6 +129,7 @@ internal sealed class StreamManager(
                     if (e is ErrorEvent before)
                     {
                         session.Started.TrySetResult(before.Error);
+                        code = before.Error.WireName;
                         return;
                     }
 
@@ -127,9 +143,25 @@ internal sealed class StreamManager(
                     }
                 }
 
+                if (e is DeltaEvent or ReasoningEvent or ToolCallEvent)
+                {
+                    var now = time.GetTimestamp();
+                    if (lastContent is { } previous)
+                    {
+                        telemetry.InterChunk.Record(time.GetElapsedTime(previous, now).TotalMilliseconds);
+                    }
+                    else
+                    {
+                        telemetry.FirstToken.Record(time.GetElapsedTime(begun, now).TotalMilliseconds);
+                    }
+
+                    lastContent = now;
+                }
+
                 await store.AppendAsync(session.Id, e);
                 if (e.IsTerminal)
                 {
+                    (outcome, code) = e is ErrorEvent failed ? ("error", failed.Error.WireName) : ("done", null);
                     return;
                 }
             }
@@ -154,6 +186,10 @@ internal sealed class StreamManager(
         }
         finally
         {
+            code ??= session.CancelReason is { } reason ? ErrorCatalog.Get(reason).WireName : outcome == "done" ? null : "INTERNAL_ERROR";
+            telemetry.ActiveStreams.Add(-1);
+            telemetry.Streams.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("code", code ?? "none"));
+            activity?.SetTag("relay.outcome", code ?? outcome);
             Interlocked.Decrement(ref _active);
             session.Finished = true;
             session.Started.TrySetResult(StreamError.Create(StreamErrorCode.InternalError));
