@@ -62,9 +62,9 @@ public static class RelayEdgeExtensions
         StreamEndpoints.Map(v1);
         OpenAi.OpenAiEndpoints.Map(v1);
         v1.MapGet("/models", (ModelsEndpoint models, HttpContext context) => models.GetAsync(context.RequestAborted));
-        endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
         endpoints.MapPrometheusScrapingEndpoint("/metrics");
-        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<RelayEdgeOptions>>().Value;
         if (!options.UsesEmbeddedSimulator)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Relay.Contracts;
 
@@ -18,6 +19,17 @@ internal static class RelayLimits
     public static IServiceCollection AddRelayLimits(this IServiceCollection services, RelayEdgeOptions options, IConfiguration configuration)
     {
         services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
+
+        // Behind a reverse proxy, the client address comes from X-Forwarded-For, but only from known proxies.
+        var proxies = configuration.GetSection("Relay:KnownProxies").Get<string[]>() ?? [];
+        services.Configure<ForwardedHeadersOptions>(f =>
+        {
+            f.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in proxies)
+            {
+                f.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+        });
         var perMinute = int.TryParse(configuration["RELAY_RATE_LIMIT"], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 600;
         services.AddRateLimiter(limiter =>
         {
@@ -48,6 +60,7 @@ internal static class RelayLimits
     /// <summary>The middleware, in order; call before mapping the endpoints.</summary>
     public static IApplicationBuilder UseRelayLimits(this IApplicationBuilder app)
     {
+        app.UseForwardedHeaders();
         app.UseMiddleware<EdgeMiddleware>();
         app.UseCors(CorsPolicy);
         app.UseStatusCodePages(async context =>

@@ -62,6 +62,33 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task Health_answers_json_and_forwarded_addresses_are_honoured_only_from_known_proxies()
+    {
+        await using var servers = await RelayServers.StartAsync(
+            edgeSettings: new Dictionary<string, string?> { ["Relay:KnownProxies:0"] = "127.0.0.1", ["RELAY_RATE_LIMIT"] = "1" }, cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=1";
+        using var http = servers.CreateClient();
+        using var health = await http.GetAsync("health/ready", Ct);
+        using var doc = System.Text.Json.JsonDocument.Parse(await health.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("Healthy", doc.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Healthy", doc.RootElement.GetProperty("checks").GetProperty("upstream").GetProperty("status").GetString());
+
+        // The limit is per client address; through a known proxy the address is the forwarded one.
+        foreach (var client in new[] { "203.0.113.1", "203.0.113.2" })
+        {
+            using var request = Sse.Post();
+            request.Headers.Add("X-Forwarded-For", client);
+            using var response = await http.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using var again = Sse.Post();
+        again.Headers.Add("X-Forwarded-For", "203.0.113.1");
+        using var limited = await http.SendAsync(again, Ct);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+    }
+
+    [Fact]
     public async Task Configured_origins_may_stream_from_a_browser()
     {
         await using var servers = await RelayServers.StartAsync(edgeSettings: new Dictionary<string, string?> { ["RELAY_CORS_ORIGINS"] = "https://app.example" }, cancellationToken: Ct);
