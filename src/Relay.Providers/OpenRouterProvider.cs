@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
@@ -111,15 +110,15 @@ public sealed class OpenRouterProvider : ILlmProvider
                 {
                     while (!mapper.Finished)
                     {
-                        var step = await NextAsync(frames, watchdog, cancellationToken);
-                        if (step.Kind == StepKind.Cancelled)
+                        var step = await FrameStep.NextAsync(frames, watchdog, cancellationToken);
+                        if (step.Kind == FrameStepKind.Cancelled)
                         {
                             yield break; // the token aborted the request; nothing more is said
                         }
 
                         switch (step.Kind)
                         {
-                            case StepKind.Frame:
+                            case FrameStepKind.Frame:
                                 if (_logger.IsEnabled(LogLevel.Trace))
                                 {
                                     ProviderLog.Chunk(_logger, frames.Current.Data);
@@ -127,8 +126,8 @@ public sealed class OpenRouterProvider : ILlmProvider
 
                                 mapper.OnData(frames.Current.Data, batch);
                                 break;
-                            case StepKind.End: mapper.OnEnd(batch); break;
-                            case StepKind.IdleTimeout: mapper.OnIdleTimeout(batch); break;
+                            case FrameStepKind.End: mapper.OnEnd(batch); break;
+                            case FrameStepKind.IdleTimeout: mapper.OnIdleTimeout(batch); break;
                             default: mapper.Fail(batch, step.Error!); break;
                         }
 
@@ -203,30 +202,6 @@ public sealed class OpenRouterProvider : ILlmProvider
         }
     }
 
-    private static async Task<Step> NextAsync(IAsyncEnumerator<SseFrame> frames, IdleWatchdog watchdog, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await frames.MoveNextAsync() ? Step.Frame : Step.End;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return Step.Cancelled;
-        }
-        catch (OperationCanceledException) when (watchdog.Fired)
-        {
-            return Step.IdleTimeout;
-        }
-        catch (StreamErrorException ex)
-        {
-            return new Step(StepKind.Failed, ex.Error);
-        }
-        catch (Exception ex) when (ex is IOException or HttpRequestException)
-        {
-            return new Step(StepKind.Failed, StreamError.Create(StreamErrorCode.StreamInterrupted, "The upstream connection broke before the answer was complete."));
-        }
-    }
-
     private HttpRequestMessage CreateRequest(ChatRequest request, bool stream)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, _options.ChatCompletionsUri)
@@ -285,25 +260,4 @@ public sealed class OpenRouterProvider : ILlmProvider
 
     private void LogFailure(ChatRequest request, StreamError error) =>
         ProviderLog.StreamFailed(_logger, request.Model!, error.WireName, error.Message);
-
-    private enum StepKind
-    {
-        Frame,
-        End,
-        IdleTimeout,
-        Cancelled,
-        Failed,
-    }
-
-    [DebuggerDisplay("{Kind}")]
-    private readonly record struct Step(StepKind Kind, StreamError? Error = null)
-    {
-        public static Step Frame => new(StepKind.Frame);
-
-        public static Step End => new(StepKind.End);
-
-        public static Step IdleTimeout => new(StepKind.IdleTimeout);
-
-        public static Step Cancelled => new(StepKind.Cancelled);
-    }
 }

@@ -81,14 +81,9 @@ public sealed class InterruptionTests
     [Fact]
     public async Task A_restart_on_a_terminal_erases_the_partial_answer_and_streams_the_new_one()
     {
-        var (edge, upstream, simulator) = await StartWithUpstreamProxyAsync();
-        await using var _ = edge;
-        await using var __ = upstream;
-        await using var ___ = simulator;
-        simulator.DefaultKnobs = "tokens=60";
+        await using var chain = await UpstreamFaultChain.StartAsync();
         var expected = SimulatedAnswer.For(SimulatedModel.DefaultId, Question, tokens: 60).Text;
-        upstream.Next(FaultBehavior.ResetAfter(3000));
-        var run = await CliRun.RunAsync(["ask", "Tell me something", "-q", "--edge", edge.Url.ToString()], terminal: true);
+        var run = await CliRun.RunAsync(["ask", "Tell me something", "-q", "--edge", chain.Edge.Url.ToString()], terminal: true);
         Assert.Equal(0, run.ExitCode);
         var erase = run.Out.LastIndexOf("\u001b[J", StringComparison.Ordinal);
         Assert.True(erase > 0, "the partial answer was erased");
@@ -98,14 +93,9 @@ public sealed class InterruptionTests
     [Fact]
     public async Task Off_a_terminal_a_lost_stream_after_text_exits_1_without_writing_text_twice()
     {
-        var (edge, upstream, simulator) = await StartWithUpstreamProxyAsync();
-        await using var _ = edge;
-        await using var __ = upstream;
-        await using var ___ = simulator;
-        simulator.DefaultKnobs = "tokens=60";
+        await using var chain = await UpstreamFaultChain.StartAsync();
         var expected = SimulatedAnswer.For(SimulatedModel.DefaultId, Question, tokens: 60).Text;
-        upstream.Next(FaultBehavior.ResetAfter(3000));
-        var run = await CliRun.RunAsync(["ask", "Tell me something", "--edge", edge.Url.ToString()]);
+        var run = await CliRun.RunAsync(["ask", "Tell me something", "--edge", chain.Edge.Url.ToString()]);
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("error STREAM_INTERRUPTED", run.Error, StringComparison.Ordinal);
         Assert.StartsWith(run.Out.TrimEnd('\n'), expected, StringComparison.Ordinal);
@@ -124,13 +114,25 @@ public sealed class InterruptionTests
         Assert.Contains(answer.Reasoning, run.Error, StringComparison.Ordinal);
     }
 
-    private static async Task<(EdgeHost Edge, FaultProxy Upstream, SimulatorHost Simulator)> StartWithUpstreamProxyAsync()
+    /// <summary>Simulator, a fault proxy that resets the first upstream connection after 3,000 bytes, and an edge behind it.</summary>
+    private sealed record UpstreamFaultChain(EdgeHost Edge, FaultProxy Upstream, SimulatorHost Simulator) : IAsyncDisposable
     {
-        CleanEnvironment.Apply();
-        var simulator = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.Zero }, Ct);
-        var upstream = new FaultProxy(simulator.RootUrl);
-        var edge = await EdgeHost.StartAsync(new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = new Uri(upstream.Url, "api/v1/").ToString() }, cancellationToken: Ct);
-        return (edge, upstream, simulator);
+        public static async Task<UpstreamFaultChain> StartAsync()
+        {
+            CleanEnvironment.Apply();
+            var simulator = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.Zero, DefaultKnobs = "tokens=60" }, Ct);
+            var upstream = new FaultProxy(simulator.RootUrl);
+            upstream.Next(FaultBehavior.ResetAfter(3000));
+            var edge = await EdgeHost.StartAsync(new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = new Uri(upstream.Url, "api/v1/").ToString() }, cancellationToken: Ct);
+            return new UpstreamFaultChain(edge, upstream, simulator);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Edge.DisposeAsync();
+            await Upstream.DisposeAsync();
+            await Simulator.DisposeAsync();
+        }
     }
 
     /// <summary>stdin fed line by line by the test; null ends it.</summary>
