@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text;
+
+namespace Relay.Benchmarks;
+
+/// <summary>Collects each figure beside its target, prints it, and writes docs/performance.md (full runs only).</summary>
+internal sealed class Report
+{
+    private readonly List<(string Figure, string Measured, string Target, bool? Met)> _rows = [];
+    private readonly List<string> _notes = [];
+
+    public void Add(string figure, double measured, string unit, double? limit = null, string? target = null)
+    {
+        var met = limit is { } l ? measured <= l : (bool?)null;
+        var text = string.Create(CultureInfo.InvariantCulture, $"{measured:0.###} {unit}");
+        _rows.Add((figure, text, target ?? (limit is { } x ? string.Create(CultureInfo.InvariantCulture, $"<= {x:0.###} {unit}") : "-"), met));
+        Console.WriteLine($"  {figure}: {text} (target {_rows[^1].Target}{(met is null ? "" : met.Value ? ", met" : ", NOT met")})");
+    }
+
+    public void AddAtLeast(string figure, double measured, string unit, double floor)
+    {
+        var met = measured >= floor;
+        var text = string.Create(CultureInfo.InvariantCulture, $"{measured:0} {unit}");
+        _rows.Add((figure, text, string.Create(CultureInfo.InvariantCulture, $">= {floor:0} {unit}"), met));
+        Console.WriteLine($"  {figure}: {text} (target >= {floor:0}, {(met ? "met" : "NOT met")})");
+    }
+
+    public void Note(string note)
+    {
+        _notes.Add(note);
+        Console.WriteLine("  note: " + note);
+    }
+
+    public void Write(string path)
+    {
+        var md = new StringBuilder()
+            .Append("# Performance\n\n")
+            .Append(CultureInfo.InvariantCulture, $"Measured by `dotnet run -c Release --project bench/Relay.Benchmarks -- all` on {Environment.ProcessorCount} cores, ")
+            .Append(CultureInfo.InvariantCulture, $".NET {Environment.Version}, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. ")
+            .Append("Everything runs on loopback against the simulator; the load generator, the edge and the simulator share the machine.\n\n")
+            .Append("| figure | measured | target | met |\n|---|---|---|---|\n");
+        foreach (var (figure, measured, target, met) in _rows)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| {figure} | {measured} | {target} | {(met is null ? "-" : met.Value ? "yes" : "no")} |\n");
+        }
+
+        if (_notes.Count > 0)
+        {
+            md.Append('\n');
+            foreach (var note in _notes)
+            {
+                md.Append("- ").Append(note).Append('\n');
+            }
+        }
+
+        File.WriteAllText(path, md.ToString());
+        Console.WriteLine($"wrote {path}");
+    }
+}
