@@ -70,6 +70,14 @@ public enum StreamErrorCode
     [JsonStringEnumMemberName("STREAM_INTERRUPTED")]
     StreamInterrupted,
 
+    /// <summary><c>STREAM_LOST</c>.</summary>
+    [JsonStringEnumMemberName("STREAM_LOST")]
+    StreamLost,
+
+    /// <summary><c>STORE_UNAVAILABLE</c>.</summary>
+    [JsonStringEnumMemberName("STORE_UNAVAILABLE")]
+    StoreUnavailable,
+
     /// <summary><c>MALFORMED_EVENT</c>.</summary>
     [JsonStringEnumMemberName("MALFORMED_EVENT")]
     MalformedEvent,

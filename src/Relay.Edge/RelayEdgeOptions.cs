@@ -33,6 +33,15 @@ public sealed class RelayEdgeOptions
     /// <summary>Silence after which a <c>: ping</c> comment is written.</summary>
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Redis (<c>RELAY_REDIS</c>, a StackExchange.Redis configuration such as <c>127.0.0.1:6379</c>): streams are
+    /// shared there so several instances can resume and cancel each other's streams. Null: in memory.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>This instance's id, sent as <c>X-Relay-Instance</c> on every response (<c>RELAY_INSTANCE_ID</c>; default host name and a random suffix).</summary>
+    public string InstanceId { get; set; } = $"{Environment.MachineName.ToLowerInvariant()}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}";
+
     /// <summary>Whether the embedded simulator serves (neither a key nor a base URL was set).</summary>
     public bool UsesEmbeddedSimulator => string.IsNullOrEmpty(ApiKey) && string.IsNullOrEmpty(BaseUrl);
 }

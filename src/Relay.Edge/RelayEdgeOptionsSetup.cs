@@ -17,6 +17,8 @@ internal sealed class RelayEdgeOptionsSetup(IConfiguration configuration) : ICon
         options.ApiKey = NonEmpty(configuration["OPENROUTER_API_KEY"]) ?? options.ApiKey;
         options.BaseUrl = NonEmpty(configuration["OPENROUTER_BASE_URL"]) ?? options.BaseUrl;
         options.DefaultModel = NonEmpty(configuration["RELAY_DEFAULT_MODEL"]) ?? options.DefaultModel;
+        options.Redis = NonEmpty(configuration["RELAY_REDIS"]) ?? NonEmpty(options.Redis);
+        options.InstanceId = NonEmpty(configuration["RELAY_INSTANCE_ID"]) ?? options.InstanceId;
         if (NonEmpty(configuration["RELAY_TOKENS"]) is { } tokens)
         {
             options.Tokens = tokens.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -63,6 +65,23 @@ internal sealed class RelayEdgeOptionsSetup(IConfiguration configuration) : ICon
         if (options.MaxStreamBytes < 64 * 1024)
         {
             errors.Add("Relay:MaxStreamBytes must be at least 65536.");
+        }
+
+        if (options.Redis is { } redis)
+        {
+            try
+            {
+                _ = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"RELAY_REDIS must be a Redis address such as 127.0.0.1:6379: {ex.Message}");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.InstanceId) || options.InstanceId.Length > 64 || options.InstanceId.Any(char.IsControl))
+        {
+            errors.Add("RELAY_INSTANCE_ID must be 1 to 64 printable characters.");
         }
 
         if (options.PingInterval <= TimeSpan.Zero)

@@ -14,7 +14,7 @@ internal static class StreamEndpoints
     {
         v1.MapPost("/chat/stream", StartAsync);
         v1.MapGet("/chat/stream/{streamId}", ResumeAsync);
-        v1.MapDelete("/chat/stream/{streamId}", Cancel);
+        v1.MapDelete("/chat/stream/{streamId}", CancelAsync);
         v1.MapPost("/chat", WholeAsync);
     }
 
@@ -32,25 +32,25 @@ internal static class StreamEndpoints
             return ErrorResults.For(invalid, status);
         }
 
-        var (session, error) = await streams.StartOrAttachAsync(request!, owner, context.RequestAborted);
-        if (error is not null)
+        var (start, error) = await streams.StartOrAttachAsync(request!, owner, context.RequestAborted);
+        if (start is not { } stream)
         {
-            return ErrorResults.For(error);
+            return ErrorResults.For(error!);
         }
 
         // Errors known before the first event (the upstream's 4xx/5xx, an unreachable upstream) get a status.
-        if (await session!.Started.Task.WaitAsync(context.RequestAborted) is { } failed)
+        if (await stream.Started.WaitAsync(context.RequestAborted) is { } failed)
         {
             return ErrorResults.For(failed);
         }
 
-        return new SseResult(session, 0, streams, options.Value, time);
+        return new SseResult(stream.Id, 0, streams, options.Value, time);
     }
 
     private static async Task<IResult> ResumeAsync(string streamId, HttpContext context, StreamManager streams, IStreamStore store, IOptions<RelayEdgeOptions> options, TimeProvider time)
     {
         var owner = (string)context.Items[EdgeAuth.OwnerKey]!;
-        if (streams.Find(streamId, owner) is not { } session || await store.GetLastSeqAsync(streamId, context.RequestAborted) is not { } last)
+        if (!await streams.IsVisibleAsync(streamId, owner, context.RequestAborted) || await store.GetLastSeqAsync(streamId, context.RequestAborted) is not { } last)
         {
             return ErrorResults.For(StreamErrorCode.StreamNotFound);
         }
@@ -75,18 +75,18 @@ internal static class StreamEndpoints
             }
         }
 
-        return new SseResult(session, after, streams, options.Value, time);
+        return new SseResult(streamId, after, streams, options.Value, time);
     }
 
-    private static IResult Cancel(string streamId, HttpContext context, StreamManager streams)
+    private static async Task<IResult> CancelAsync(string streamId, HttpContext context, StreamManager streams)
     {
         var owner = (string)context.Items[EdgeAuth.OwnerKey]!;
-        if (streams.Find(streamId, owner) is not { } session)
+        if (!await streams.IsVisibleAsync(streamId, owner, context.RequestAborted))
         {
             return ErrorResults.For(StreamErrorCode.StreamNotFound);
         }
 
-        streams.Cancel(session);
+        await streams.CancelAsync(streamId, context.RequestAborted);
         return Results.NoContent();
     }
 
@@ -113,15 +113,15 @@ internal static class StreamEndpoints
     private static string Truncate(string s) => s.Length <= 80 ? s : s[..80];
 
     /// <summary>Streams a session to the response from a seq.</summary>
-    private sealed class SseResult(StreamSession session, long afterSeq, StreamManager streams, RelayEdgeOptions options, TimeProvider time) : IResult
+    private sealed class SseResult(string streamId, long afterSeq, StreamManager streams, RelayEdgeOptions options, TimeProvider time) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
-            SseStreamWriter.PrepareResponse(httpContext, session.Id);
+            SseStreamWriter.PrepareResponse(httpContext, streamId);
             try
             {
                 await SseStreamWriter.WriteAsync(
-                    httpContext, session.Id, streams.ReadAsync(session, afterSeq, httpContext.RequestAborted), time, options.PingInterval, httpContext.RequestAborted);
+                    httpContext, streamId, streams.ReadAsync(streamId, afterSeq, httpContext.RequestAborted), time, options.PingInterval, httpContext.RequestAborted);
             }
             catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
             {

@@ -41,18 +41,18 @@ internal static class OpenAiEndpoints
         }
 
         var owner = (string)context.Items[EdgeAuth.OwnerKey]!;
-        var (session, error) = await streams.StartOrAttachAsync(request!, owner, context.RequestAborted);
-        if (error is not null)
+        var (start, error) = await streams.StartOrAttachAsync(request!, owner, context.RequestAborted);
+        if (start is not { } started)
         {
-            return OpenAiErrors.Result(error);
+            return OpenAiErrors.Result(error!);
         }
 
-        if (await session!.Started.Task.WaitAsync(context.RequestAborted) is { } failed)
+        if (await started.Started.WaitAsync(context.RequestAborted) is { } failed)
         {
             return OpenAiErrors.Result(failed);
         }
 
-        return new ChunkStreamResult(session, streams, new OpenAiChunkWriter(session.Id, time.GetUtcNow().ToUnixTimeSeconds(), includeUsage));
+        return new ChunkStreamResult(started.Id, streams, new OpenAiChunkWriter(started.Id, time.GetUtcNow().ToUnixTimeSeconds(), includeUsage));
     }
 
     private static byte[] Completion(ChatResult result, long created)
@@ -110,11 +110,11 @@ internal static class OpenAiEndpoints
     }
 
     /// <summary>Writes the chunks with <see cref="SseFormatter"/>; ends with <c>[DONE]</c> unless the stream failed.</summary>
-    private sealed class ChunkStreamResult(StreamSession session, StreamManager streams, OpenAiChunkWriter chunks) : IResult
+    private sealed class ChunkStreamResult(string streamId, StreamManager streams, OpenAiChunkWriter chunks) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
-            SseStreamWriter.PrepareResponse(httpContext, session.Id);
+            SseStreamWriter.PrepareResponse(httpContext, streamId);
             try
             {
                 await SseFormatter.WriteAsync(
@@ -123,14 +123,14 @@ internal static class OpenAiEndpoints
             catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
             {
                 // OpenAI clients do not resume: a client that left takes its generation with it.
-                streams.Cancel(session);
+                await streams.CancelAsync(streamId, CancellationToken.None);
             }
         }
 
         private async IAsyncEnumerable<SseItem<byte[]>> Items([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var failed = false;
-            await foreach (var e in streams.ReadAsync(session, 0, cancellationToken))
+            await foreach (var e in streams.ReadAsync(streamId, 0, cancellationToken))
             {
                 failed |= e.Name == StreamEventNames.Error;
                 foreach (var chunk in chunks.Chunks(e))

@@ -8,19 +8,33 @@ namespace Relay.Edge.Streams;
 /// <summary>The single-instance <see cref="IStreamStore"/>: a <see cref="StreamBuffer"/> per stream.</summary>
 internal sealed class InMemoryStreamStore(IOptions<RelayEdgeOptions> options) : IStreamStore
 {
-    private readonly ConcurrentDictionary<string, StreamBuffer> _streams = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (StreamInfo Info, StreamBuffer Buffer)> _streams = new(StringComparer.Ordinal);
     private readonly int _maxBytes = options.Value.MaxStreamBytes;
+
+    /// <summary>Never raised: every stream is produced by this instance, which cancels it directly.</summary>
+    public event Action<string>? CancelRequested
+    {
+        add { }
+        remove { }
+    }
 
     public int Count => _streams.Count;
 
-    public ValueTask<bool> CreateAsync(string streamId, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_streams.TryAdd(streamId, new StreamBuffer(_maxBytes)));
+    public ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_streams.TryAdd(streamId, (info, new StreamBuffer(_maxBytes))));
+
+    public ValueTask<StreamInfo?> GetInfoAsync(string streamId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_streams.TryGetValue(streamId, out var s) ? s.Info : null);
+
+    public ValueTask<bool> IsReadElsewhereAsync(string streamId, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+
+    public ValueTask RequestCancelAsync(string streamId, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
     public ValueTask<long> AppendAsync(string streamId, StreamEvent streamEvent, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Get(streamId).Append(streamEvent));
 
     public ValueTask<long?> GetLastSeqAsync(string streamId, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_streams.TryGetValue(streamId, out var b) ? b.LastSeq : (long?)null);
+        ValueTask.FromResult(_streams.TryGetValue(streamId, out var s) ? s.Buffer.LastSeq : (long?)null);
 
     public IAsyncEnumerable<StoredEvent> ReadAsync(string streamId, long afterSeq, CancellationToken cancellationToken = default) =>
         ReadCoreAsync(Get(streamId), afterSeq, cancellationToken);
@@ -62,5 +76,5 @@ internal sealed class InMemoryStreamStore(IOptions<RelayEdgeOptions> options) : 
     }
 
     private StreamBuffer Get(string streamId) =>
-        _streams.TryGetValue(streamId, out var buffer) ? buffer : throw new StreamErrorException(StreamErrorCode.StreamNotFound);
+        _streams.TryGetValue(streamId, out var s) ? s.Buffer : throw new StreamErrorException(StreamErrorCode.StreamNotFound);
 }
