@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Relay.Edge.Streams;
+using Relay.Edge.Streams.Redis;
 using Relay.Providers;
 
 namespace Relay.Edge;
@@ -38,7 +39,17 @@ public static class RelayEdgeExtensions
             client.AddHttpMessageHandler<EmbeddedSimulatorHandler>();
         }
 
-        services.TryAddSingleton<IStreamStore, InMemoryStreamStore>();
+        if (probe.Redis is not null)
+        {
+            services.AddOptions<RedisStreamStoreOptions>().BindConfiguration("Relay:RedisStore");
+            services.AddSingleton<RedisConnection>();
+            services.TryAddSingleton<IStreamStore, RedisStreamStore>();
+        }
+        else
+        {
+            services.TryAddSingleton<IStreamStore, InMemoryStreamStore>();
+        }
+
         services.AddSingleton<EdgeTelemetry>();
         services.AddOpenTelemetry()
             .WithMetrics(m => m.AddMeter(EdgeTelemetry.Name).AddPrometheusExporter())
@@ -49,7 +60,12 @@ public static class RelayEdgeExtensions
         services.AddSingleton<UpstreamLocator>();
         services.AddRelayLimits(probe, configuration);
         services.AddSingleton<ModelsEndpoint>();
-        services.AddHealthChecks().AddCheck<UpstreamHealthCheck>("upstream", tags: ["ready"]);
+        var health = services.AddHealthChecks().AddCheck<UpstreamHealthCheck>("upstream", tags: ["ready"]);
+        if (probe.Redis is not null)
+        {
+            health.AddCheck<RedisHealthCheck>("store", tags: ["ready"]);
+        }
+
         services.AddHttpClient(UpstreamHealthCheck.ClientName);
         return services;
     }

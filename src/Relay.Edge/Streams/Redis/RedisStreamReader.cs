@@ -1,0 +1,200 @@
+using System.Runtime.CompilerServices;
+using Relay.Contracts;
+using StackExchange.Redis;
+
+namespace Relay.Edge.Streams.Redis;
+
+/// <summary>
+/// One reader of a Redis-held stream: XRANGE from its cursor, then wait for the append notification. While
+/// idle it checks the owner's lease; a lapsed lease ends the stream with STREAM_LOST, appended at the next seq
+/// so every reader sees the same end (and a late write from the old owner is refused by Redis).
+/// </summary>
+internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys, long afterSeq)
+{
+    private const int BatchSize = 512;
+    private readonly AsyncSignal _appended = new();
+    private long _cursor = afterSeq;
+    private long _lastSeen = long.MinValue;
+
+    public async IAsyncEnumerable<StoredEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = RedisChannel.Literal(keys.Appended);
+        Action<RedisChannel, RedisValue> onAppend = (_, _) => _appended.Set();
+
+        // Subscribe before the first XRANGE so no append falls between the two.
+        if (await TryAsync(() => store.Subscriber.SubscribeAsync(channel, onAppend)) is { } unavailable)
+        {
+            yield return unavailable;
+            yield break;
+        }
+
+        try
+        {
+            var first = true;
+            while (true)
+            {
+                _appended.Reset();
+                var (entries, error) = await RangeAsync();
+                if (error is not null)
+                {
+                    yield return error.Value;
+                    yield break;
+                }
+
+                foreach (var entry in entries!)
+                {
+                    var e = ToStored(entry);
+                    _cursor = e.Seq;
+                    yield return e;
+                    if (e.IsTerminal)
+                    {
+                        yield break;
+                    }
+                }
+
+                if (entries.Length > 0)
+                {
+                    continue;
+                }
+
+                // Nothing new: either the stream already ended before the cursor (a resume after the end)...
+                var (over, ended) = first ? await EndedAsync() : (false, null);
+                first = false;
+
+                // ...or it waits for the next append, checking that its owner still lives.
+                if (!over && !await _appended.WaitAsync(store.Settings.LeaseCheck, store.Time, cancellationToken))
+                {
+                    (over, ended) = await CheckOwnerAsync();
+                }
+
+                if (ended is { } last)
+                {
+                    yield return last;
+                }
+
+                if (over)
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            await store.Subscriber.UnsubscribeAsync(channel, onAppend, CommandFlags.FireAndForget);
+        }
+    }
+
+    private async Task<(StreamEntry[]? Entries, StoredEvent? Error)> RangeAsync()
+    {
+        try
+        {
+            var entries = await RedisStreamStore.Call(() => store.Db.StreamRangeAsync(keys.Events, StreamKeys.EntryId(_cursor + 1), "+", BatchSize));
+            await TouchAsync();
+            return (entries, null);
+        }
+        catch (StreamErrorException ex)
+        {
+            return (null, Synthesized(ex.Error));
+        }
+    }
+
+    /// <summary>Whether the stream's newest event is its end (so a reader past it has nothing to wait for).</summary>
+    private async Task<(bool Over, StoredEvent? Event)> EndedAsync()
+    {
+        try
+        {
+            var last = await RedisStreamStore.Call(() => store.Db.StreamRangeAsync(keys.Events, "-", "+", 1, Order.Descending));
+            return (last.Length > 0 && ToStored(last[0]).IsTerminal, null);
+        }
+        catch (StreamErrorException ex)
+        {
+            return (true, Synthesized(ex.Error));
+        }
+    }
+
+    /// <summary>Not over while the owner holds its lease; else the stream ended or is lost (appended, so the next XRANGE shows it).</summary>
+    private async Task<(bool Over, StoredEvent? Event)> CheckOwnerAsync()
+    {
+        try
+        {
+            if (await store.IsLeaseHeldAsync(keys))
+            {
+                return (false, null);
+            }
+
+            if (!await RedisStreamStore.Call(() => store.Db.KeyExistsAsync(keys.Info)))
+            {
+                return (true, Synthesized(StreamError.Create(StreamErrorCode.StreamNotFound)));
+            }
+
+            if (await EndedAsync() is { Over: true } ended)
+            {
+                return ended;
+            }
+
+            // Lost: say so in the stream itself. Refused when the owner appended after all; the next XRANGE shows it.
+            var lost = new ErrorEvent(StreamError.Create(StreamErrorCode.StreamLost));
+            await store.TryAppendAsync(keys.StreamId, _cursor + 1, lost.WireName, StreamEventSerializer.SerializeData(lost), terminal: true);
+            return (false, null);
+        }
+        catch (StreamErrorException ex)
+        {
+            return (true, Synthesized(ex.Error));
+        }
+    }
+
+    /// <summary>Marks the stream as read here at most once a lease check, so its owner keeps it past the grace period.</summary>
+    private async Task TouchAsync()
+    {
+        var now = store.Time.GetTimestamp();
+        if (_lastSeen != long.MinValue && store.Time.GetElapsedTime(_lastSeen, now) < store.Settings.LeaseCheck)
+        {
+            return;
+        }
+
+        _lastSeen = now;
+        await RedisStreamStore.Call(() => store.Db.StringSetAsync(keys.Seen, 1, TimeSpan.FromMilliseconds(store.GraceMs)));
+    }
+
+    /// <summary>An end that is not in the stream (the store is gone): it keeps the cursor, so a resume loses nothing.</summary>
+    private StoredEvent Synthesized(StreamError error)
+    {
+        var e = new ErrorEvent(error);
+        return new StoredEvent(_cursor, e.WireName, StreamEventSerializer.SerializeData(e));
+    }
+
+    private static StoredEvent ToStored(StreamEntry entry)
+    {
+        RedisValue name = default, data = default;
+        foreach (var v in entry.Values)
+        {
+            if (v.Name == "n")
+            {
+                name = v.Value;
+            }
+            else if (v.Name == "d")
+            {
+                data = v.Value;
+            }
+        }
+
+        return new StoredEvent(StreamKeys.SeqOf(entry.Id), name.ToString(), (byte[])data!);
+    }
+
+    private async Task<StoredEvent?> TryAsync(Func<Task> call)
+    {
+        try
+        {
+            await RedisStreamStore.Call(async () =>
+            {
+                await call();
+                return true;
+            });
+            return null;
+        }
+        catch (StreamErrorException ex)
+        {
+            return Synthesized(ex.Error);
+        }
+    }
+}

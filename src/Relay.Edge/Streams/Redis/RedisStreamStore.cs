@@ -1,0 +1,247 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Relay.Contracts;
+using StackExchange.Redis;
+
+namespace Relay.Edge.Streams.Redis;
+
+/// <summary>
+/// Streams shared between edge instances through Redis (<c>RELAY_REDIS</c>). One Redis Stream per stream id with
+/// entry ids <c>0-&lt;seq&gt;</c>, so Redis itself refuses a second writer for a seq; the expiry is refreshed on
+/// each append and set to the grace period after the end. StackExchange.Redis cannot block on XREAD (it
+/// multiplexes one connection), so readers follow with a pub/sub notification per append plus XRANGE from
+/// their cursor. The owner renews a lease; a reader that finds it lapsed ends the stream with STREAM_LOST.
+/// </summary>
+internal sealed class RedisStreamStore : IStreamStore, IDisposable
+{
+    private const string CancelChannel = "relay:cancel";
+
+    // Create the info hash and the lease only if the stream is new (one round trip, atomic).
+    private const string CreateScript = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'fingerprint', ARGV[2], 'instance', ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
+        return 1
+        """;
+
+    // Append at an explicit id (fails when the seq is taken), refresh the expiry, wake the readers.
+    private const string AppendScript = """
+        redis.call('XADD', KEYS[1], ARGV[1], 'n', ARGV[2], 'd', ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        redis.call('PEXPIRE', KEYS[2], ARGV[4])
+        redis.call('PUBLISH', ARGV[5], ARGV[1])
+        return 1
+        """;
+
+    private readonly RedisStreamStoreOptions _settings;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RelayEdgeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, StreamWriter> _writers = new(StringComparer.Ordinal);
+    private readonly ITimer _leaseTimer;
+    private readonly Action<RedisChannel, RedisValue> _onCancel;
+
+    public RedisStreamStore(RedisConnection connection, IOptions<RelayEdgeOptions> options, IOptions<RedisStreamStoreOptions> settings, TimeProvider time)
+    {
+        _redis = connection.Multiplexer;
+        _options = options.Value;
+        _settings = settings.Value;
+        _time = time;
+        _onCancel = (_, id) => CancelRequested?.Invoke(id.ToString());
+        _redis.ConnectionRestored += (_, _) => Subscribe();
+        Subscribe();
+        _leaseTimer = time.CreateTimer(_ => RenewLeases(), null, _settings.LeaseRenewal, _settings.LeaseRenewal);
+    }
+
+    public event Action<string>? CancelRequested;
+
+    public bool IsConnected => _redis.IsConnected;
+
+    public async ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default)
+    {
+        // Fail fast: a client gets 503 at once rather than waiting on a reconnecting multiplexer.
+        if (!_redis.IsConnected)
+        {
+            throw Unavailable();
+        }
+
+        var keys = new StreamKeys(streamId);
+        var created = (bool)await Call(() => Db.ScriptEvaluateAsync(
+            CreateScript,
+            [keys.Info, keys.Lease],
+            [info.Owner, info.Fingerprint, info.Instance, LiveTtlMs, LeaseMs]));
+        if (created)
+        {
+            _writers[streamId] = new StreamWriter();
+        }
+
+        return created;
+    }
+
+    public async ValueTask<StreamInfo?> GetInfoAsync(string streamId, CancellationToken cancellationToken = default)
+    {
+        var fields = await Call(() => Db.HashGetAllAsync(new StreamKeys(streamId).Info));
+        if (fields.Length == 0)
+        {
+            return null;
+        }
+
+        var map = fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString(), StringComparer.Ordinal);
+        return new StreamInfo(map.GetValueOrDefault("owner", ""), map.GetValueOrDefault("fingerprint", ""), map.GetValueOrDefault("instance", ""));
+    }
+
+    public async ValueTask<long> AppendAsync(string streamId, StreamEvent streamEvent, CancellationToken cancellationToken = default)
+    {
+        if (!_writers.TryGetValue(streamId, out var writer))
+        {
+            throw new StreamErrorException(StreamErrorCode.StreamNotFound);
+        }
+
+        var data = StreamEventSerializer.SerializeData(streamEvent);
+        if (writer.Bytes + data.Length > _options.MaxStreamBytes && streamEvent is not ErrorEvent)
+        {
+            throw new StreamErrorException(StreamErrorCode.StreamTooLarge, $"The answer outgrew the edge's limit of {_options.MaxStreamBytes} bytes per stream.");
+        }
+
+        var seq = writer.Seq + 1;
+        if (!await TryAppendAsync(streamId, seq, streamEvent.WireName, data, streamEvent.IsTerminal))
+        {
+            // A reader declared the stream lost while this instance could not renew its lease.
+            _writers.TryRemove(streamId, out _);
+            throw new StreamErrorException(StreamErrorCode.StreamLost);
+        }
+
+        writer.Seq = seq;
+        writer.Bytes += data.Length;
+        if (streamEvent.IsTerminal)
+        {
+            _writers.TryRemove(streamId, out _);
+        }
+
+        return seq;
+    }
+
+    public async ValueTask<long?> GetLastSeqAsync(string streamId, CancellationToken cancellationToken = default)
+    {
+        var keys = new StreamKeys(streamId);
+        var last = await Call(() => Db.StreamRangeAsync(keys.Events, "-", "+", 1, Order.Descending));
+        if (last.Length > 0)
+        {
+            return StreamKeys.SeqOf(last[0].Id);
+        }
+
+        // Created but nothing appended yet.
+        return await Call(() => Db.KeyExistsAsync(keys.Info)) ? 0 : null;
+    }
+
+    public IAsyncEnumerable<StoredEvent> ReadAsync(string streamId, long afterSeq, CancellationToken cancellationToken = default) =>
+        new RedisStreamReader(this, new StreamKeys(streamId), afterSeq).ReadAsync(cancellationToken);
+
+    public async ValueTask<bool> IsReadElsewhereAsync(string streamId, CancellationToken cancellationToken = default) =>
+        await Call(() => Db.KeyExistsAsync(new StreamKeys(streamId).Seen));
+
+    public async ValueTask RequestCancelAsync(string streamId, CancellationToken cancellationToken = default) =>
+        await Call(() => _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(CancelChannel), streamId));
+
+    public async ValueTask RemoveAsync(string streamId, CancellationToken cancellationToken = default)
+    {
+        _writers.TryRemove(streamId, out _);
+        var keys = new StreamKeys(streamId);
+        await Call(() => Db.KeyDeleteAsync([keys.Events, keys.Info, keys.Lease, keys.Seen]));
+    }
+
+    public void Dispose()
+    {
+        _leaseTimer.Dispose();
+        _redis.GetSubscriber().Unsubscribe(RedisChannel.Literal(CancelChannel), _onCancel, CommandFlags.FireAndForget);
+    }
+
+    internal IDatabase Db => _redis.GetDatabase();
+
+    internal ISubscriber Subscriber => _redis.GetSubscriber();
+
+    internal TimeProvider Time => _time;
+
+    internal RedisStreamStoreOptions Settings => _settings;
+
+    /// <summary>Milliseconds a finished stream stays resumable.</summary>
+    internal long GraceMs => Math.Max(1, (long)_options.ResumeGrace.TotalMilliseconds);
+
+    /// <summary>Whether the producer's lease is still held.</summary>
+    internal Task<bool> IsLeaseHeldAsync(StreamKeys keys) => Call(() => Db.KeyExistsAsync(keys.Lease));
+
+    /// <summary>Appends at <paramref name="seq"/>; false when that seq is taken (another writer got there first).</summary>
+    internal async Task<bool> TryAppendAsync(string streamId, long seq, string name, byte[] data, bool terminal)
+    {
+        var keys = new StreamKeys(streamId);
+        try
+        {
+            await Call(() => Db.ScriptEvaluateAsync(
+                AppendScript,
+                [keys.Events, keys.Info],
+                [StreamKeys.EntryId(seq), name, data, terminal ? GraceMs : LiveTtlMs, keys.Appended]));
+            return true;
+        }
+        catch (StreamErrorException ex) when (ex.InnerException is RedisServerException server && server.Message.Contains("equal or smaller", StringComparison.Ordinal))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Runs a Redis call; any Redis failure becomes STORE_UNAVAILABLE.</summary>
+    internal static async Task<T> Call<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private static StreamErrorException Unavailable(Exception? inner = null) =>
+        new(StreamError.Create(StreamErrorCode.StoreUnavailable, retryAfter: TimeSpan.FromSeconds(1)), inner);
+
+    // While running, a stream outlives its longest possible generation; the end sets the grace period.
+    private long LiveTtlMs => (long)(_options.MaxGenerationTime + _options.ResumeGrace).TotalMilliseconds;
+
+    private long LeaseMs => (long)_settings.LeaseDuration.TotalMilliseconds;
+
+    private void Subscribe()
+    {
+        try
+        {
+            _redis.GetSubscriber().Subscribe(RedisChannel.Literal(CancelChannel), _onCancel);
+        }
+        catch (RedisException)
+        {
+            // Not connected yet: ConnectionRestored subscribes.
+        }
+    }
+
+    private void RenewLeases()
+    {
+        if (_writers.IsEmpty || !_redis.IsConnected)
+        {
+            return;
+        }
+
+        var db = Db;
+        var instance = _options.InstanceId;
+        foreach (var id in _writers.Keys)
+        {
+            db.StringSet(new StreamKeys(id).Lease, instance, _settings.LeaseDuration, flags: CommandFlags.FireAndForget);
+        }
+    }
+
+    /// <summary>What this instance knows of a stream it produces. Only its generation task touches it.</summary>
+    private sealed class StreamWriter
+    {
+        public long Seq { get; set; }
+
+        public long Bytes { get; set; }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace Relay.Testing;
+
+/// <summary>
+/// Relay Edge as a separate process (its built Relay.Edge.dll next to the tests), on a loopback port, so a test
+/// can kill it the way a crash does.
+/// </summary>
+public sealed class EdgeProcess : IAsyncDisposable
+{
+    private readonly ServerProcess _process;
+
+    private EdgeProcess(ServerProcess process, Uri url)
+    {
+        _process = process;
+        Url = url;
+    }
+
+    public Uri Url { get; }
+
+    /// <summary>Its output so far, for failure messages.</summary>
+    public string Output => _process.Output;
+
+    /// <summary>Starts the edge with only <paramref name="environment"/> of the Relay settings, and waits until it listens.</summary>
+    public static async Task<EdgeProcess> StartAsync(IDictionary<string, string?> environment, CancellationToken cancellationToken = default)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? ExternalServers.Find("dotnet") ?? "dotnet";
+        var dll = Path.Combine(AppContext.BaseDirectory, "Relay.Edge.dll");
+        var port = ExternalServers.FreePort();
+        var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+        var process = ServerProcess.Start(dotnet, [dll, "--urls", url.ToString().TrimEnd('/')], environment, readyLine: "Application started");
+        var edge = new EdgeProcess(process, url);
+        try
+        {
+            await process.Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        catch
+        {
+            await edge.DisposeAsync();
+            throw;
+        }
+
+        return edge;
+    }
+
+    /// <summary>Kills it at once (SIGKILL): no graceful shutdown, no last words to Redis.</summary>
+    public Task KillAsync() => _process.KillAsync();
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+}

@@ -1,0 +1,50 @@
+namespace Relay.Testing;
+
+/// <summary>
+/// Servers the integration tests run from PATH (redis-server, nginx). Where one is missing the tests skip with
+/// the reason, unless <see cref="RequireVariable"/> is set (CI installs them), where a missing one fails.
+/// </summary>
+public static class ExternalServers
+{
+    /// <summary>Set to 1 to make a missing server a failure instead of a skip.</summary>
+    public const string RequireVariable = "RELAY_TEST_REQUIRE_SERVERS";
+
+    /// <summary>Whether missing servers must fail the run.</summary>
+    public static bool Required => Environment.GetEnvironmentVariable(RequireVariable) == "1";
+
+    /// <summary>The full path of <paramref name="name"/> on PATH (or in /usr/sbin, where nginx lives), or null.</summary>
+    public static string? Find(string name)
+    {
+        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Append("/usr/sbin");
+        return dirs.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>A loopback port free right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Completes once something accepts TCP connections on the port (the readiness signal of servers that print none).</summary>
+    public static async Task WaitForPortAsync(int port, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port, deadline.Token);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Not listening yet: retry shortly (a readiness probe, bounded by the deadline).
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+    }
+}
