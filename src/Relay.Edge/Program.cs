@@ -1,7 +1,9 @@
 using Relay.Edge;
 
 var builder = WebApplication.CreateSlimBuilder(args);
-if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+// Loopback unless told where to listen (--urls, ASPNETCORE_URLS, or a container's ASPNETCORE_HTTP_PORTS).
+string[] listenKeys = ["urls", "ASPNETCORE_URLS", "http_ports", "ASPNETCORE_HTTP_PORTS"];
+if (listenKeys.All(k => string.IsNullOrEmpty(builder.Configuration[k])))
 {
     builder.WebHost.UseUrls(EdgeDefaults.Url);
 }

@@ -13,6 +13,24 @@ public sealed class OperationsTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task Every_response_names_the_instance_that_served_it()
+    {
+        await using var servers = await RelayServers.StartAsync(edgeSettings: new Dictionary<string, string?> { ["RELAY_INSTANCE_ID"] = "edge-7" }, cancellationToken: Ct);
+        using var http = servers.CreateClient();
+        foreach (var path in new[] { "health", "health/ready", "v1/models", "v1/chat/stream/unknown", "no/such/route" })
+        {
+            using var response = await http.GetAsync(path, Ct);
+            Assert.Equal("edge-7", response.Headers.GetValues("X-Relay-Instance").Single());
+        }
+
+        // Without a setting each instance picks a distinct id of its own.
+        await using var other = await RelayServers.StartAsync(cancellationToken: Ct);
+        using var otherHttp = other.CreateClient();
+        using var a = await otherHttp.GetAsync("health", Ct);
+        Assert.Matches("^[a-z0-9._-]+-[0-9a-f]{6}$", a.Headers.GetValues("X-Relay-Instance").Single());
+    }
+
+    [Fact]
     public async Task Metrics_are_served_in_prometheus_text()
     {
         await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);

@@ -7,7 +7,7 @@ namespace Relay.Testing;
 public static class ExternalServers
 {
     /// <summary>Set to 1 to make a missing server a failure instead of a skip.</summary>
-    public const string RequireVariable = "RELAY_TEST_REQUIRE_SERVERS";
+    public const string RequireVariable = "REQUIRE_TEST_SERVERS";
 
     /// <summary>Whether missing servers must fail the run.</summary>
     public static bool Required => Environment.GetEnvironmentVariable(RequireVariable) == "1";

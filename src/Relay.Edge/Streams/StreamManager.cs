@@ -242,7 +242,7 @@ internal sealed class StreamManager
                 var reason => StreamError.Create(reason ?? StreamErrorCode.Cancelled),
             });
         }
-        catch (StreamErrorException ex) when (ex.Error.Code is StreamErrorCode.StreamTooLarge or StreamErrorCode.StoreUnavailable)
+        catch (StreamErrorException ex) when (ex.Error.Code is StreamErrorCode.StreamTooLarge or StreamErrorCode.StoreUnavailable or StreamErrorCode.StreamLost)
         {
             CancelQuietly(session);
             await EndAsync(session, started, ex.Error);

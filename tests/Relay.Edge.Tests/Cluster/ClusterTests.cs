@@ -1,0 +1,323 @@
+using System.Net;
+using Relay.Client;
+using Relay.Contracts;
+using Relay.Simulator;
+using Relay.Testing;
+
+namespace Relay.Edge.Tests.Cluster;
+
+/// <summary>
+/// Two edges sharing streams through a real redis-server, behind a real nginx (round-robin, no buffering): a
+/// reconnect lands on the other instance and must still resume exactly.
+/// </summary>
+public sealed class ClusterTests : IAsyncLifetime
+{
+    private static readonly ChatRequest Story = new() { Messages = [Contracts.ChatMessage.User("Tell me a story")] };
+    private RedisServer? _redis;
+    private SimulatorHost? _simulator;
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        Servers.Require("redis-server", "nginx");
+        CleanEnvironment.Apply();
+        _redis = await RedisServer.StartAsync(Ct);
+        _simulator = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.Zero }, Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var gate in new[] { "held", "crash", "redis-down" })
+        {
+            _simulator?.Gates.Release(gate);
+        }
+
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+
+        if (_simulator is not null)
+        {
+            await _simulator.DisposeAsync();
+        }
+
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Resets_at_100_seeded_offsets_resume_exactly_with_each_resume_served_by_the_other_instance()
+    {
+        _simulator!.DefaultKnobs = "tokens=200";
+        var a = await EdgeAsync("edge-a");
+        var b = await EdgeAsync("edge-b");
+        var nginx = await Own(NginxServer.StartAsync([a.Url, b.Url], Ct));
+        var proxy = await Own(Task.FromResult(new FaultProxy(nginx.Url)));
+        var recorder = new InstanceRecorder();
+        using var http = new HttpClient(recorder) { BaseAddress = proxy.Url };
+        http.DefaultRequestHeaders.ConnectionClose = true; // each attempt its own connection, so a cut meets exactly one response
+        var client = new EdgeClient(http, new EdgeClientOptions(), new ImmediateTimeProvider());
+        var expected = SimulatedAnswer.For(SimulatedModel.DefaultId, Story.Messages, tokens: 200).Text;
+        Assert.Equal(expected, Text(await CollectAsync(client.StreamChatAsync(Story, Ct))));
+        var total = proxy.ResponseBytes;
+
+        var random = new Random(20261124);
+        for (var run = 0; run < 100; run++)
+        {
+            var cut = random.NextInt64(1, total);
+            proxy.Next(FaultBehavior.ResetAfter(cut));
+            recorder.Clear();
+            var events = await CollectAsync(client.StreamChatAsync(Story, Ct));
+
+            Assert.Equal(expected, Text(events));
+            Assert.IsType<DoneEvent>(events[^1]);
+            Assert.DoesNotContain(events, e => e is RestartedEvent);
+            Assert.Contains(events, e => e is ReconnectingEvent);
+
+            // nginx alternates: each attempt that got its headers was served by the other instance than the attempt before.
+            var served = recorder.Served;
+            Assert.True(served.Count >= 1, $"run {run}: no response reached the client");
+            foreach (var (previous, next) in served.Zip(served.Skip(1)).Where(p => p.Second.Attempt == p.First.Attempt + 1))
+            {
+                Assert.NotEqual(previous.Instance, next.Instance);
+            }
+
+            Assert.All(served, s => Assert.Contains(s.Instance, new[] { "edge-a", "edge-b" }));
+        }
+
+        Assert.Equal(["edge-a", "edge-b"], recorder.AllInstances.Order());
+    }
+
+    [Fact]
+    public async Task A_DELETE_through_another_instance_cancels_the_upstream_on_the_owner()
+    {
+        _simulator!.DefaultKnobs = "tokens=50;gate=held@3";
+        var a = await EdgeAsync("edge-a");
+        var b = await EdgeAsync("edge-b");
+        using var toA = new HttpClient { BaseAddress = a.Url };
+        using var toB = new HttpClient { BaseAddress = b.Url };
+        using var response = await toA.SendAsync(Sse.Post(streamId: "cancel-elsewhere"), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal("edge-a", response.Headers.GetValues("X-Relay-Instance").Single());
+        var reading = Sse.ReadAllAsync(response, Ct);
+        await _simulator.Gates.WaitReachedAsync("held", Ct);
+
+        using var delete = await toB.DeleteAsync("v1/chat/stream/cancel-elsewhere", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal("edge-b", delete.Headers.GetValues("X-Relay-Instance").Single());
+
+        // The owner cancels its upstream request (the simulator sees the abort) and its reader is told.
+        await _simulator.WaitForAbortsAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var events = await reading;
+        Assert.Equal(StreamErrorCode.Cancelled, Assert.IsType<ErrorEvent>(events[^1]).Error.Code);
+        Assert.Equal(2, events.OfType<DeltaEvent>().Count()); // the gate holds token 3
+    }
+
+    [Fact]
+    public async Task Killing_the_owner_gives_STREAM_LOST_and_the_client_restarts_the_answer_cleanly()
+    {
+        _simulator!.DefaultKnobs = "tokens=40;gate=crash@5";
+        var owner = await Own(EdgeProcess.StartAsync(Settings("edge-a"), Ct));
+        var survivor = await EdgeAsync("edge-b");
+
+        // A fresh nginx sends its first request to the first server: the POST lands on the process about to die.
+        var nginx = await Own(NginxServer.StartAsync([owner.Url, survivor.Url], Ct));
+        using var http = new HttpClient { BaseAddress = nginx.Url };
+        var client = new EdgeClient(http, new EdgeClientOptions(), new ImmediateTimeProvider());
+        var events = new List<StreamEvent>();
+        await using var stream = client.StreamChatAsync(Story, Ct).GetAsyncEnumerator(Ct);
+        while (events.OfType<DeltaEvent>().Count() < 4 && await stream.MoveNextAsync()) // the gate holds token 5
+        {
+            events.Add(stream.Current);
+        }
+
+        await _simulator.Gates.WaitReachedAsync("crash", Ct);
+        _simulator.DefaultKnobs = "tokens=40";
+        await owner.KillAsync();
+        while (await stream.MoveNextAsync())
+        {
+            events.Add(stream.Current);
+        }
+
+        var restarted = events.FindIndex(e => e is RestartedEvent);
+        var trace = string.Join(' ', events.Select(e => e switch { ErrorEvent x => x.Error.WireName, ReconnectingEvent r => $"wait{r.DelayMs}", _ => e.WireName }));
+        Assert.True(restarted > 0, $"the client did not restart the answer: {trace}");
+        Assert.True(events.Count(e => e is RestartedEvent) == 1, trace);
+        var expected = SimulatedAnswer.For(SimulatedModel.DefaultId, Story.Messages, tokens: 40).Text;
+        Assert.Equal(expected, Text(events.Skip(restarted)));
+        Assert.IsType<DoneEvent>(events[^1]);
+        Assert.Equal(4, events.Take(restarted).OfType<DeltaEvent>().Count());
+        Assert.Contains(events, e => e is ReconnectingEvent);
+    }
+
+    [Fact]
+    public async Task STREAM_LOST_reaches_a_reader_on_another_instance_when_the_owner_dies()
+    {
+        _simulator!.DefaultKnobs = "tokens=40;gate=crash@3";
+        var owner = await Own(EdgeProcess.StartAsync(Settings("edge-a"), Ct));
+        var survivor = await EdgeAsync("edge-b");
+        using var toOwner = new HttpClient { BaseAddress = owner.Url };
+        using var toSurvivor = new HttpClient { BaseAddress = survivor.Url };
+        using (var post = await toOwner.SendAsync(Sse.Post(streamId: "orphaned"), HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            await _simulator.Gates.WaitReachedAsync("crash", Ct);
+        }
+
+        await owner.KillAsync();
+        using var resume = await toSurvivor.SendAsync(Sse.Resume("orphaned", "orphaned:2"), HttpCompletionOption.ResponseHeadersRead, Ct);
+        var events = await Sse.ReadAllAsync(resume, Ct);
+        Assert.Equal(["delta", "error"], events.Select(e => e.WireName));
+        var lost = Assert.IsType<ErrorEvent>(events[^1]);
+        Assert.Equal(StreamErrorCode.StreamLost, lost.Error.Code);
+        Assert.Equal("orphaned:4", lost.EventId);
+    }
+
+    [Fact]
+    public async Task Redis_going_away_mid_stream_gives_clear_errors_and_new_streams_work_once_it_is_back()
+    {
+        _simulator!.DefaultKnobs = "tokens=30;gate=redis-down@3";
+        var a = await EdgeAsync("edge-a");
+        using var http = new HttpClient { BaseAddress = a.Url };
+        using var response = await http.SendAsync(Sse.Post(streamId: "before-outage"), HttpCompletionOption.ResponseHeadersRead, Ct);
+        var reading = Sse.ReadAllAsync(response, Ct);
+        await _simulator.Gates.WaitReachedAsync("redis-down", Ct);
+        await _redis!.StopAsync();
+        _simulator.Gates.Release("redis-down");
+
+        // The open stream ends with a clear, retryable error; nothing crashes.
+        var events = await reading;
+        var error = Assert.IsType<ErrorEvent>(events[^1]);
+        Assert.Equal(StreamErrorCode.StoreUnavailable, error.Error.Code);
+        Assert.True(error.Error.Retryable);
+
+        // While Redis is away: not ready, and a new stream is refused at once with 503 STORE_UNAVAILABLE.
+        using (var ready = await http.GetAsync("health/ready", Ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("Redis", await ready.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        using (var live = await http.GetAsync("health", Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+
+        _simulator.DefaultKnobs = "tokens=30";
+        using (var refused = await http.SendAsync(Sse.Post(), Ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("STORE_UNAVAILABLE", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            Assert.NotNull(refused.Headers.RetryAfter);
+        }
+
+        // Redis returns (empty): the same edge, not restarted, serves new streams again.
+        await _redis.RestartAsync(Ct);
+        await WaitReadyAsync(http);
+        using var after = await http.SendAsync(Sse.Post(), HttpCompletionOption.ResponseHeadersRead, Ct);
+        var answer = await Sse.ReadAllAsync(after, Ct);
+        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [Contracts.ChatMessage.User("Tell me something")], tokens: 30).Text, Sse.Text(answer));
+    }
+
+    private Dictionary<string, string?> Settings(string instance) => new()
+    {
+        ["OPENROUTER_BASE_URL"] = _simulator!.BaseUrl.ToString(),
+        ["RELAY_REDIS"] = _redis!.Address,
+        ["RELAY_INSTANCE_ID"] = instance,
+        ["Relay__RedisStore__LeaseDuration"] = "00:00:00.600",
+        ["Relay__RedisStore__LeaseRenewal"] = "00:00:00.200",
+        ["Relay__RedisStore__LeaseCheck"] = "00:00:00.200",
+    };
+
+    private async Task<EdgeHost> EdgeAsync(string instance)
+    {
+        var settings = Settings(instance).ToDictionary(kv => kv.Key.Replace("__", ":", StringComparison.Ordinal), kv => kv.Value);
+        return await Own(EdgeHost.StartAsync(settings, cancellationToken: Ct));
+    }
+
+    private async Task<T> Own<T>(Task<T> starting)
+        where T : IAsyncDisposable
+    {
+        var owned = await starting;
+        _owned.Add(owned);
+        return owned;
+    }
+
+    private static async Task WaitReadyAsync(HttpClient http)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var ready = await http.GetAsync("health/ready", deadline.Token);
+            if (ready.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            // The multiplexer reconnects on its own schedule: probe readiness until the deadline.
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+
+    private static async Task<List<StreamEvent>> CollectAsync(IAsyncEnumerable<StreamEvent> stream)
+    {
+        var list = new List<StreamEvent>();
+        await foreach (var e in stream)
+        {
+            list.Add(e);
+        }
+
+        return list;
+    }
+
+    private static string Text(IEnumerable<StreamEvent> events) => string.Concat(events.OfType<DeltaEvent>().Select(d => d.Text));
+
+    /// <summary>Numbers every attempt and records which instance answered those whose headers arrived.</summary>
+    private sealed class InstanceRecorder() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private readonly List<(int Attempt, string Instance)> _served = [];
+        private readonly HashSet<string> _all = [];
+        private int _attempts;
+
+        public List<(int Attempt, string Instance)> Served
+        {
+            get
+            {
+                lock (_served)
+                {
+                    return [.. _served];
+                }
+            }
+        }
+
+        public IEnumerable<string> AllInstances => _all;
+
+        public void Clear()
+        {
+            lock (_served)
+            {
+                _served.Clear();
+            }
+        }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var attempt = Interlocked.Increment(ref _attempts);
+            var response = await base.SendAsync(request, cancellationToken);
+            if (response.Headers.TryGetValues("X-Relay-Instance", out var values))
+            {
+                lock (_served)
+                {
+                    _served.Add((attempt, values.Single()));
+                    _all.Add(values.Single());
+                }
+            }
+
+            return response;
+        }
+    }
+}
