@@ -5,7 +5,7 @@ using Relay.Edge.Streams;
 using Relay.Simulator;
 using Relay.Testing;
 
-// Side-by-side figures on loopback against the simulator. Usage: [ttft|memory|simulator|all] [--quick]
+// Side-by-side figures on loopback against the simulator. Usage: [ttft|memory|simulator|redis|all] [--quick]
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
 using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 2 : 15));
@@ -93,6 +93,11 @@ if (scenario is "simulator" or "all")
     gaps.Sort();
     report.AddAtLeast($"simulator streams held at 1 token/s, all served", results.Count(r => r.FirstTokenMs >= 0), "streams", held);
     report.Add($"gap p99 over {held} held streams", Percentiles.Of(gaps, 99), "ms", 2000);
+}
+
+if (scenario is "redis" or "all")
+{
+    await RedisScenario.RunAsync(report, quick, ct);
 }
 
 report.Note("Not measured yet (issue 11): nginx side by side, /v1/chat/completions, concurrency at 20 ms pacing, resume and cancel latency, the CLI's memory, BenchmarkDotNet micro-benchmarks, plots.");
