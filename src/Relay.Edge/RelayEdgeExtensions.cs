@@ -27,6 +27,8 @@ public static class RelayEdgeExtensions
         new RelayEdgeOptionsSetup(configuration).Configure(probe);
         var client = services.AddOpenRouterProvider(o =>
         {
+            // The `OpenRouter` section tunes the provider (e.g. OpenRouter:IdleTimeout); key and URL come from the edge's settings.
+            configuration.GetSection("OpenRouter").Bind(o);
             o.ApiKey = probe.ApiKey;
             o.BaseUrl = probe.UsesEmbeddedSimulator ? EdgeDefaults.SimulatorPlaceholder : probe.BaseUrl ?? OpenRouterOptions.DefaultBaseUrl;
             o.AppTitle = "Relay";

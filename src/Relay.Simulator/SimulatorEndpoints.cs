@@ -59,6 +59,11 @@ public static class SimulatorEndpoints
             await state.Gates.WaitReachedAsync(name, context.RequestAborted);
             return Results.Ok();
         });
+        endpoints.MapGet("/sim/aborts/{count:int}/reached", async (int count, SimulatorState state, HttpContext context) =>
+        {
+            await state.WaitForAbortsAsync(count, context.RequestAborted);
+            return Results.Text(StatsJson(state.GetStats()), "application/json");
+        });
         return endpoints;
     }
 

@@ -22,12 +22,14 @@ public sealed class EdgeProcess : IAsyncDisposable
     public string Output => _process.Output;
 
     /// <summary>Starts the edge with only <paramref name="environment"/> of the Relay settings, and waits until it listens.</summary>
-    public static async Task<EdgeProcess> StartAsync(IDictionary<string, string?> environment, CancellationToken cancellationToken = default)
+    /// <param name="environment">The settings (environment names).</param>
+    /// <param name="port">A port to listen on (e.g. the one of an edge that was killed); default a free one.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    public static async Task<EdgeProcess> StartAsync(IDictionary<string, string?> environment, int? port = null, CancellationToken cancellationToken = default)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? ExternalServers.Find("dotnet") ?? "dotnet";
         var dll = Path.Combine(AppContext.BaseDirectory, "Relay.Edge.dll");
-        var port = ExternalServers.FreePort();
-        var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+        var url = new Uri($"http://127.0.0.1:{(port ?? ExternalServers.FreePort()).ToString(CultureInfo.InvariantCulture)}/");
         var process = ServerProcess.Start(dotnet, [dll, "--urls", url.ToString().TrimEnd('/')], environment, readyLine: "Application started");
         var edge = new EdgeProcess(process, url);
         try

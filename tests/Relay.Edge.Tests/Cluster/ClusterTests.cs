@@ -124,7 +124,7 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task Killing_the_owner_gives_STREAM_LOST_and_the_client_restarts_the_answer_cleanly()
     {
         _simulator!.DefaultKnobs = "tokens=40;gate=crash@5";
-        var owner = await Own(EdgeProcess.StartAsync(Settings("edge-a"), Ct));
+        var owner = await Own(EdgeProcess.StartAsync(Settings("edge-a"), cancellationToken: Ct));
         var survivor = await EdgeAsync("edge-b");
 
         // A fresh nginx sends its first request to the first server: the POST lands on the process about to die.
@@ -161,7 +161,7 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task STREAM_LOST_reaches_a_reader_on_another_instance_when_the_owner_dies()
     {
         _simulator!.DefaultKnobs = "tokens=40;gate=crash@3";
-        var owner = await Own(EdgeProcess.StartAsync(Settings("edge-a"), Ct));
+        var owner = await Own(EdgeProcess.StartAsync(Settings("edge-a"), cancellationToken: Ct));
         var survivor = await EdgeAsync("edge-b");
         using var toOwner = new HttpClient { BaseAddress = owner.Url };
         using var toSurvivor = new HttpClient { BaseAddress = survivor.Url };

@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Text;
+using Relay.Testing;
+
+namespace Relay.EndToEnd.Tests;
+
+/// <summary>
+/// The built <c>relay</c> executable as a separate process: stdout and stderr captured as they come (so a test can
+/// await a piece of output), optionally on a pseudo-terminal through util-linux <c>script</c>.
+/// </summary>
+internal sealed class RelayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Output _stdout = new();
+    private readonly Output _stderr = new();
+    private readonly Task _pumps;
+
+    private RelayProcess(Process process)
+    {
+        _process = process;
+        _pumps = Task.WhenAll(
+            Pump(process.StandardOutput.BaseStream, _stdout),
+            Pump(process.StandardError.BaseStream, _stderr));
+    }
+
+    public int Id => _process.Id;
+
+    /// <summary>What it wrote to stdout so far (on a pty: everything the terminal showed).</summary>
+    public string Stdout => _stdout.Text;
+
+    public string Stderr => _stderr.Text;
+
+    /// <summary>Runs <c>relay</c> with <paramref name="args"/> and only <paramref name="environment"/> of the Relay settings.</summary>
+    public static RelayProcess Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, bool terminal = false)
+    {
+        var (exe, prefix) = Executable();
+        var arguments = prefix.Concat(args).ToList();
+        var info = new ProcessStartInfo
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+        };
+        if (terminal)
+        {
+            // script(1) gives relay a pty on stdin, stdout and stderr; -e returns relay's exit code.
+            info.FileName = ExternalServers.Find("script") ?? throw new InvalidOperationException("script (util-linux) is not on PATH");
+            info.ArgumentList.Add("-qfec");
+            info.ArgumentList.Add($"stty cols 100 rows 40 2>/dev/null; exec {string.Join(' ', new[] { exe }.Concat(arguments).Select(Quote))}");
+            info.ArgumentList.Add("/dev/null");
+        }
+        else
+        {
+            info.FileName = exe;
+            foreach (var a in arguments)
+            {
+                info.ArgumentList.Add(a);
+            }
+        }
+
+        info.Environment.Clear();
+        foreach (var (k, v) in CleanEnvironment.For(environment))
+        {
+            info.Environment[k] = v;
+        }
+
+        info.Environment["TERM"] = "xterm-256color";
+        info.Environment.Remove("NO_COLOR");
+        var process = Process.Start(info)!;
+        if (!terminal)
+        {
+            // Like a command run from a script with nothing piped in: relay reads piped stdin as part of the prompt.
+            process.StandardInput.Close();
+        }
+
+        return new RelayProcess(process);
+    }
+
+    /// <summary>Completes when stdout satisfies <paramref name="condition"/>; fails after <paramref name="timeout"/> with the output so far.</summary>
+    public Task WaitForStdoutAsync(Func<string, bool> condition, TimeSpan timeout) => _stdout.WaitAsync(condition, timeout, this);
+
+    public Task WaitForStderrAsync(Func<string, bool> condition, TimeSpan timeout) => _stderr.WaitAsync(condition, timeout, this);
+
+    /// <summary>Waits for the exit (and the last output); kills it and fails after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+            await _pumps.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"relay did not exit within {timeout}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>Types into its stdin (on a pty: as keys; "\u0003" is Ctrl+C, "\u0004" Ctrl+D).</summary>
+    public async Task TypeAsync(string text)
+    {
+        await _process.StandardInput.WriteAsync(text);
+        await _process.StandardInput.FlushAsync();
+    }
+
+    /// <summary>Sends SIGINT, as Ctrl+C in a shell does.</summary>
+    public async Task InterruptAsync()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    /// <summary>The output the way a user's terminal shows it: ANSI sequences and carriage returns resolved to text.</summary>
+    public static string Visible(string terminalOutput) => TerminalScreen.Render(terminalOutput);
+
+    private static (string Exe, string[] Prefix) Executable()
+    {
+        // The test runs from tests/Relay.EndToEnd.Tests/bin/<Configuration>/net10.0/; relay is built beside src/Relay.Cli.
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = output.Parent!.Name;
+        var root = output;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Relay.slnx")))
+        {
+            root = root.Parent;
+        }
+
+        var dir = Path.Combine(root!.FullName, "src", "Relay.Cli", "bin", configuration, "net10.0");
+        var apphost = Path.Combine(dir, "relay");
+        if (File.Exists(apphost))
+        {
+            return (apphost, []);
+        }
+
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? ExternalServers.Find("dotnet") ?? "dotnet";
+        return (dotnet, [Path.Combine(dir, "relay.dll")]);
+    }
+
+    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static async Task Pump(Stream stream, Output output)
+    {
+        var decoder = Encoding.UTF8.GetDecoder();
+        var bytes = new byte[4096];
+        var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length)];
+        int read;
+        while ((read = await stream.ReadAsync(bytes)) > 0)
+        {
+            var n = decoder.GetChars(bytes, 0, read, chars, 0);
+            output.Append(chars.AsSpan(0, n));
+        }
+
+        output.Complete();
+    }
+
+    /// <summary>Text that grows; waiters are woken on every append (no polling).</summary>
+    private sealed class Output
+    {
+        private readonly StringBuilder _text = new();
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool _complete;
+
+        public string Text
+        {
+            get
+            {
+                lock (_text)
+                {
+                    return _text.ToString();
+                }
+            }
+        }
+
+        public void Append(ReadOnlySpan<char> chars)
+        {
+            TaskCompletionSource changed;
+            lock (_text)
+            {
+                _text.Append(chars);
+                changed = _changed;
+                _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            changed.TrySetResult();
+        }
+
+        public void Complete()
+        {
+            TaskCompletionSource changed;
+            lock (_text)
+            {
+                _complete = true;
+                changed = _changed;
+            }
+
+            changed.TrySetResult();
+        }
+
+        public async Task WaitAsync(Func<string, bool> condition, TimeSpan timeout, RelayProcess owner)
+        {
+            using var deadline = new CancellationTokenSource(timeout);
+            while (true)
+            {
+                Task changed;
+                bool complete;
+                string text;
+                lock (_text)
+                {
+                    text = _text.ToString();
+                    changed = _changed.Task;
+                    complete = _complete;
+                }
+
+                if (condition(text))
+                {
+                    return;
+                }
+
+                if (complete)
+                {
+                    throw new InvalidOperationException($"the output ended without the expected text.\nstdout:\n{owner.Stdout}\nstderr:\n{owner.Stderr}");
+                }
+
+                try
+                {
+                    await changed.WaitAsync(deadline.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new TimeoutException($"the expected output did not come within {timeout}.\nstdout:\n{owner.Stdout}\nstderr:\n{owner.Stderr}");
+                }
+            }
+        }
+    }
+}
