@@ -31,7 +31,7 @@ internal sealed class Report
         Console.WriteLine("  note: " + note);
     }
 
-    public void Write(string path)
+    public void Write(string path, IEnumerable<string> plots)
     {
         var md = new StringBuilder()
             .Append("# Performance\n\n")
@@ -53,6 +53,14 @@ internal sealed class Report
             }
         }
 
+        md.Append("\n## Plots\n\n");
+        foreach (var plot in plots)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"![{Path.GetFileNameWithoutExtension(plot)}]({plot.Replace('\\', '/')})\n\n");
+        }
+
+        md.Append("Reproduce: `dotnet run -c Release --project bench/Relay.Benchmarks -- all` (nginx and redis-server on PATH for those comparisons; ")
+            .Append("about 10 minutes). `-- <scenario> --quick` runs one scenario small; CI runs `all --quick` so the benchmark cannot rot, without gating on its timings.\n");
         File.WriteAllText(path, md.ToString());
         Console.WriteLine($"wrote {path}");
     }

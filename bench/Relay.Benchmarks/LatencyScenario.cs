@@ -1,0 +1,114 @@
+using Relay.Edge;
+using Relay.Simulator;
+using Relay.Testing;
+
+namespace Relay.Benchmarks;
+
+/// <summary>
+/// Time to first token and inter-chunk gaps, interleaved one stream at a time: straight to the simulator, through
+/// nginx (proxy_buffering off) when it is on PATH, and through the edge on both of its ways in. Then the promise
+/// end to end with a realistic simulator: first token within 500 ms, no gap over 100 ms.
+/// </summary>
+internal static class LatencyScenario
+{
+    private const string Question = "{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me something\"}]";
+
+    public static async Task RunAsync(Report report, Plots plots, bool quick, CancellationToken ct)
+    {
+        await using var sim = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.FromMilliseconds(1) }, ct);
+        await using var edge = await EdgeHost.StartAsync(new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = sim.BaseUrl.ToString() }, cancellationToken: ct);
+        NginxServer? nginx = ExternalServers.Find("nginx") is null ? null : await NginxServer.StartAsync([sim.RootUrl], ct);
+        try
+        {
+            var tokens = quick ? 100 : 1000;
+            sim.DefaultKnobs = $"tokens={tokens}";
+            var paths = new List<(string Name, Uri Url, string Body, string Delta)>
+            {
+                ("direct to the simulator", new Uri(sim.BaseUrl, "chat/completions"), Question + ",\"stream\":true}", "message"),
+                ("edge /v1/chat/stream", new Uri(edge.Url, "v1/chat/stream"), Question + "}", "delta"),
+                ("edge /v1/chat/completions", new Uri(edge.Url, "v1/chat/completions"), Question + ",\"stream\":true}", "message"),
+            };
+            if (nginx is not null)
+            {
+                paths.Insert(1, ("nginx (proxy_buffering off)", new Uri(nginx.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", "message"));
+            }
+            else
+            {
+                report.Note("nginx is not on PATH: the nginx comparison was skipped.");
+            }
+
+            var first = paths.ToDictionary(p => p.Name, _ => new List<double>());
+            var gaps = paths.ToDictionary(p => p.Name, _ => new List<double>());
+            using var http = new HttpClient();
+            var runs = quick ? 5 : 40;
+            for (var i = 0; i < runs + 2; i++)
+            {
+                foreach (var (name, url, body, delta) in paths)
+                {
+                    var r = await StreamProbe.RunAsync(http, url, body, delta, ct);
+                    if (i >= 2)
+                    {
+                        first[name].Add(r.FirstTokenMs);
+                        gaps[name].AddRange(r.GapsMs);
+                    }
+                }
+            }
+
+            Console.WriteLine($"latency, {tokens}-token streams, simulator ttft 0 and 1 ms pacing, {runs} interleaved runs per path:");
+            foreach (var (name, _, _, _) in paths)
+            {
+                Console.WriteLine($"  first token, {name}: {Percentiles.Describe(first[name], "ms")}");
+                Console.WriteLine($"  inter-chunk gap, {name}: {Percentiles.Describe(gaps[name], "ms")}");
+            }
+
+            plots.Percentiles("ttft", "Time to first token (1,000-token streams, simulator ttft 0)", first);
+            plots.Percentiles("gaps", "Inter-chunk gap (simulator paced at 1 ms)", gaps);
+            const string Direct = "direct to the simulator";
+            foreach (var p in new[] { 50.0, 90.0, 99.0, 99.9 })
+            {
+                report.Add($"first token direct, p{p}", Percentiles.Of(first[Direct], p), "ms");
+            }
+
+            foreach (var p in new[] { 50.0, 99.0 })
+            {
+                double Added(string path) => Percentiles.Of(first[path], p) - Percentiles.Of(first[Direct], p);
+                var nginxAdded = nginx is null ? (double?)null : Added("nginx (proxy_buffering off)");
+                if (nginxAdded is { } n)
+                {
+                    report.Add($"added first token, nginx, p{p}", n, "ms");
+                }
+
+                foreach (var path in new[] { "edge /v1/chat/stream", "edge /v1/chat/completions" })
+                {
+                    report.Add($"added first token, {path}, p{p}", Added(path), "ms", nginxAdded + 0.5, nginxAdded is null ? "nginx's + 0.5 ms (no nginx)" : null);
+                }
+            }
+
+            foreach (var path in paths.Skip(1).Select(p => p.Name))
+            {
+                report.Add($"added inter-chunk gap, {path}, p99", Percentiles.Of(gaps[path], 99) - Percentiles.Of(gaps[Direct], 99), "ms", path.StartsWith("edge", StringComparison.Ordinal) ? 0.1 : null);
+            }
+
+            // The promise, end to end: a model that takes 200 ms to start and 20 ms per token.
+            sim.DefaultKnobs = $"tokens={(quick ? 50 : 200)};ttft=200ms;interval=20ms";
+            var e2eFirst = new List<double>();
+            var e2eGaps = new List<double>();
+            for (var i = 0; i < (quick ? 3 : 20); i++)
+            {
+                var r = await StreamProbe.RunAsync(http, new Uri(edge.Url, "v1/chat/stream"), Question + "}", "delta", ct);
+                e2eFirst.Add(r.FirstTokenMs);
+                e2eGaps.AddRange(r.GapsMs);
+            }
+
+            report.Add("first token through the edge, simulator at 200 ms / 20 ms, max", e2eFirst.Max(), "ms", 500);
+            report.Add("largest gap through the edge, simulator at 20 ms", e2eGaps.Max(), "ms", 100);
+        }
+        finally
+        {
+            if (nginx is not null)
+            {
+                await nginx.DisposeAsync();
+            }
+        }
+    }
+}

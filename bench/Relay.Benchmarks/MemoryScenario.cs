@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using Relay.Contracts;
+using Relay.Edge;
+using Relay.Edge.Streams;
+using Relay.Simulator;
+
+namespace Relay.Benchmarks;
+
+/// <summary>
+/// What one 10,000-token stream costs: the bytes the edge's buffer holds, the edge's managed heap and working set
+/// after a warm-up stream, and the CLI's working set (a separate relay process) against the 10 MB budget and our
+/// 2 MB goal.
+/// </summary>
+internal static class MemoryScenario
+{
+    private const string Question = "{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+
+    public static async Task RunAsync(Report report, bool quick, CancellationToken ct)
+    {
+        var tokens = quick ? 1_000 : 10_000;
+        Held(report, 1_000, 50);
+        Held(report, 10_000, 2);
+
+        await using var sim = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.Zero }, ct);
+        await using var edge = await EdgeHost.StartAsync(new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = sim.BaseUrl.ToString() }, cancellationToken: ct);
+        using var http = new HttpClient();
+        var url = new Uri(edge.Url, "v1/chat/stream");
+
+        // The edge: heap and working set in this process around one stream, after a warm-up one (the stream stays held for its grace period).
+        // Each stream stays held (grace period), so five in a row show the cost of one: the median of their growths.
+        sim.DefaultKnobs = $"tokens={tokens};comments=0";
+        await StreamProbe.RunAsync(http, url, Question, "delta", ct);
+        var process = Process.GetCurrentProcess();
+        var (heaps, sets) = (new List<double>(), new List<double>());
+        for (var i = 0; i < 5; i++)
+        {
+            var heap = GC.GetTotalMemory(forceFullCollection: true);
+            process.Refresh();
+            var workingSet = process.WorkingSet64;
+            await StreamProbe.RunAsync(http, url, Question, "delta", ct);
+            heaps.Add((GC.GetTotalMemory(forceFullCollection: true) - heap) / 1024.0 / 1024.0);
+            process.Refresh();
+            sets.Add((process.WorkingSet64 - workingSet) / 1024.0 / 1024.0);
+        }
+
+        report.Add($"edge managed heap growth per {tokens:N0}-token stream held (median of 5)", Percentiles.Of(heaps, 50), "MB", 2, "<= 2 MB goal (10 MB promised)");
+        report.Add($"edge process working-set growth per {tokens:N0}-token stream (median of 5)", Percentiles.Of(sets, 50), "MB", 10, "<= 10 MB promised");
+
+        await CliAsync(report, edge.Url, sim, tokens, ct);
+    }
+
+    private static void Held(Report report, int tokens, double limitUnits)
+    {
+        var buffer = new StreamBuffer(16 * 1024 * 1024);
+        buffer.Append(new StartEvent(StreamIds.New(), "openai/gpt-4o-mini", "OpenAI"));
+        foreach (var token in SimulatedAnswer.For("openai/gpt-4o-mini", [ChatMessage.User("x")], tokens: tokens).Tokens)
+        {
+            buffer.Append(new DeltaEvent(token));
+        }
+
+        buffer.Append(new UsageEvent(new Usage { PromptTokens = 5, CompletionTokens = tokens, TotalTokens = tokens + 5 }));
+        buffer.Append(new DoneEvent("stop"));
+        if (tokens < 10_000)
+        {
+            report.Add($"bytes held for a {tokens:N0}-token stream", buffer.HeldBytes / 1024.0, "KB", limitUnits);
+        }
+        else
+        {
+            report.Add($"bytes held for a {tokens:N0}-token stream", buffer.HeldBytes / 1024.0 / 1024.0, "MB", limitUnits, "<= 2 MB goal (10 MB promised)");
+        }
+    }
+
+    /// <summary>
+    /// The CLI as its own process (relay chat, prompts piped in): resident memory after a warm-up answer, then its
+    /// peak (VmHWM) over a long answer. Its managed heap is not visible from outside, so only the working set is shown.
+    /// </summary>
+    private static async Task CliAsync(Report report, Uri edgeUrl, SimulatorHost sim, int tokens, CancellationToken ct)
+    {
+        var relay = ResumeCancelScenario.RelayExecutable();
+        if (relay is null)
+        {
+            report.Note("relay is not built: the CLI memory figure was skipped.");
+            return;
+        }
+
+        sim.DefaultKnobs = "tokens=200;comments=0";
+        using var process = Process.Start(new ProcessStartInfo(relay.Value.Exe, [.. relay.Value.Prefix, "chat", "--edge", edgeUrl.ToString()])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        _ = process.StandardOutput.ReadToEndAsync(ct);
+        var answers = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        _ = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync(ct) is { } line)
+            {
+                if (line.Contains(" out tokens", StringComparison.Ordinal))
+                {
+                    await answers.Writer.WriteAsync(line, ct);
+                }
+            }
+        }, ct);
+
+        await process.StandardInput.WriteLineAsync("Warm up");
+        await process.StandardInput.FlushAsync(ct);
+        await answers.Reader.ReadAsync(ct);
+        var before = Status(process.Id, "VmRSS");
+        sim.DefaultKnobs = $"tokens={tokens};comments=0";
+        await process.StandardInput.WriteLineAsync("Now a long one");
+        await process.StandardInput.FlushAsync(ct);
+        await answers.Reader.ReadAsync(ct);
+        var peak = Status(process.Id, "VmHWM");
+        process.StandardInput.Close();
+        await process.WaitForExitAsync(ct);
+        report.Add($"CLI peak working-set growth over a {tokens:N0}-token answer (relay process)", (peak - before) / 1024.0, "MB", 10, "<= 10 MB promised");
+    }
+
+    private static long Status(int pid, string field)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture); // kB
+    }
+}
