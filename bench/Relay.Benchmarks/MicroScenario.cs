@@ -12,7 +12,7 @@ internal static class MicroScenario
 {
     public static void Run(Report report, bool quick)
     {
-        var job = (quick ? Job.Dry.WithIterationCount(3).WithWarmupCount(1) : Job.Default)
+        var job = (quick ? Job.Dry.WithIterationCount(3).WithWarmupCount(1) : Job.ShortRun)
             .WithToolchain(InProcessEmitToolchain.Instance);
         var config = ManualConfig.CreateEmpty()
             .AddJob(job)
