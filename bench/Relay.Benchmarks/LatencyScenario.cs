@@ -16,7 +16,7 @@ internal static class LatencyScenario
     public static async Task RunAsync(Report report, Plots plots, bool quick, CancellationToken ct)
     {
         await using var sim = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.FromMilliseconds(1) }, ct);
-        await using var edge = await EdgeHost.StartAsync(new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = sim.BaseUrl.ToString() }, cancellationToken: ct);
+        await using var edge = await EdgeHost.StartAsync(new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = sim.BaseUrl.ToString(), ["RELAY_RATE_LIMIT"] = "0" }, cancellationToken: ct);
         NginxServer? nginx = ExternalServers.Find("nginx") is null ? null : await NginxServer.StartAsync([sim.RootUrl], ct);
         try
         {
@@ -40,32 +40,24 @@ internal static class LatencyScenario
             var gaps = paths.ToDictionary(p => p.Name, _ => new List<double>());
             using var http = new HttpClient();
 
-            // First token: many short streams, so p99 is a percentile and not the one slowest run.
-            sim.DefaultKnobs = "tokens=3";
+            // First token: many short streams, so p99 is a percentile and not the one slowest run. Gaps: long streams.
             var firstRuns = quick ? 20 : 300;
-            for (var i = 0; i < firstRuns + 5; i++)
-            {
-                foreach (var (name, url, body, delta) in paths)
-                {
-                    var r = await StreamProbe.RunAsync(http, url, body, delta, ct);
-                    if (i >= 5)
-                    {
-                        first[name].Add(r.FirstTokenMs);
-                    }
-                }
-            }
-
-            // Gaps: long streams.
-            sim.DefaultKnobs = $"tokens={tokens}";
             var runs = quick ? 3 : 20;
-            for (var i = 0; i < runs + 1; i++)
+            await InterleaveAsync($"tokens=3", firstRuns, 5, (name, r) => first[name].Add(r.FirstTokenMs));
+            await InterleaveAsync($"tokens={tokens}", runs, 1, (name, r) => gaps[name].AddRange(r.GapsMs));
+
+            async Task InterleaveAsync(string knobs, int count, int warmUp, Action<string, (double FirstTokenMs, List<double> GapsMs)> record)
             {
-                foreach (var (name, url, body, delta) in paths)
+                sim.DefaultKnobs = knobs;
+                for (var i = 0; i < count + warmUp; i++)
                 {
-                    var r = await StreamProbe.RunAsync(http, url, body, delta, ct);
-                    if (i >= 1)
+                    foreach (var (name, url, body, delta) in paths)
                     {
-                        gaps[name].AddRange(r.GapsMs);
+                        var r = await StreamProbe.RunAsync(http, url, body, delta, ct);
+                        if (i >= warmUp)
+                        {
+                            record(name, r);
+                        }
                     }
                 }
             }

@@ -23,7 +23,7 @@ internal static class MemoryScenario
         Held(report, 10_000, 2);
 
         await using var sim = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.Zero }, ct);
-        await using var edge = await EdgeHost.StartAsync(new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = sim.BaseUrl.ToString() }, cancellationToken: ct);
+        await using var edge = await EdgeHost.StartAsync(new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = sim.BaseUrl.ToString(), ["RELAY_RATE_LIMIT"] = "0" }, cancellationToken: ct);
         using var http = new HttpClient();
         var url = new Uri(edge.Url, "v1/chat/stream");
 

@@ -24,7 +24,7 @@ internal static class RedisScenario
 
         await using var redis = await RedisServer.StartAsync(ct);
         await using var sim = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.FromMilliseconds(1) }, ct);
-        var upstream = new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = sim.BaseUrl.ToString(), ["RELAY_MAX_STREAMS"] = "100000" };
+        var upstream = new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = sim.BaseUrl.ToString(), ["RELAY_MAX_STREAMS"] = "100000", ["RELAY_RATE_LIMIT"] = "0" };
         await using var memory = await EdgeHost.StartAsync(upstream, cancellationToken: ct);
         var edges = new List<EdgeHost>();
         try

@@ -31,12 +31,24 @@ internal sealed class Report
         Console.WriteLine("  note: " + note);
     }
 
+    /// <summary>The CPU model and memory, from /proc where there is one.</summary>
+    internal static string Machine()
+    {
+        static string? Field(string file, string name) => File.Exists(file)
+            ? File.ReadLines(file).FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        var cpu = Field("/proc/cpuinfo", "model name") ?? "unknown CPU";
+        var kb = Field("/proc/meminfo", "MemTotal")?.Split(' ')[0];
+        var ram = long.TryParse(kb, out var k) ? string.Create(CultureInfo.InvariantCulture, $"{k / 1024.0 / 1024.0:0} GB RAM") : "unknown RAM";
+        return $"{cpu}, {ram}";
+    }
+
     public void Write(string path, IEnumerable<string> plots)
     {
         var md = new StringBuilder()
             .Append("# Performance\n\n")
             .Append(CultureInfo.InvariantCulture, $"Measured by `dotnet run -c Release --project bench/Relay.Benchmarks -- all` on {Environment.ProcessorCount} cores, ")
-            .Append(CultureInfo.InvariantCulture, $".NET {Environment.Version}, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. ")
+            .Append(CultureInfo.InvariantCulture, $"{Machine()}, .NET {Environment.Version}, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. ")
             .Append("Everything runs on loopback against the simulator; the load generator, the edge and the simulator share the machine.\n\n")
             .Append("| figure | measured | target | met |\n|---|---|---|---|\n");
         foreach (var (figure, measured, target, met) in _rows)

@@ -16,7 +16,7 @@ internal static class ResumeCancelScenario
 
     public static async Task RunAsync(Report report, bool quick, CancellationToken ct)
     {
-        await using var servers = await RelayServers.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.FromMilliseconds(2) }, cancellationToken: ct);
+        await using var servers = await RelayServers.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.FromMilliseconds(2) }, new Dictionary<string, string?> { ["RELAY_RATE_LIMIT"] = "0" }, cancellationToken: ct);
         await ResumeAsync(report, quick, servers, ct);
         await CancelAsync(report, quick, servers, ct);
     }

@@ -141,23 +141,7 @@ internal sealed class Chain : IAsyncDisposable
         }
     }
 
-    private async Task WaitReadyAsync(CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { BaseAddress = _edge.Url };
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            using var ready = await http.GetAsync("health/ready", deadline.Token);
-            if (ready.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            // Readiness probe: the edge checks its upstream; ask again shortly, bounded by the deadline.
-            await Task.Delay(20, deadline.Token);
-        }
-    }
+    private Task WaitReadyAsync(CancellationToken cancellationToken) => ExternalServers.WaitReadyAsync(_edge.Url, TimeSpan.FromSeconds(30), cancellationToken);
 
     private static string Span(TimeSpan t) => t.ToString("c", CultureInfo.InvariantCulture);
 }

@@ -27,6 +27,27 @@ public static class ExternalServers
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Completes once <c>GET health/ready</c> under <paramref name="root"/> answers 2xx (an edge is ready to serve).</summary>
+    public static async Task WaitReadyAsync(Uri root, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = root };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            using (var ready = await http.GetAsync("health/ready", deadline.Token))
+            {
+                if (ready.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+
+            // Not ready yet (the upstream or Redis is being checked): ask again shortly, bounded by the deadline.
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+
     /// <summary>Completes once something accepts TCP connections on the port (the readiness signal of servers that print none).</summary>
     public static async Task WaitForPortAsync(int port, TimeSpan timeout, CancellationToken cancellationToken)
     {

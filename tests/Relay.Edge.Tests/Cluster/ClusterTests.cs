@@ -219,7 +219,7 @@ public sealed class ClusterTests : IAsyncLifetime
 
         // Redis returns (empty): the same edge, not restarted, serves new streams again.
         await _redis.RestartAsync(Ct);
-        await WaitReadyAsync(http);
+        await ExternalServers.WaitReadyAsync(a.Url, TimeSpan.FromSeconds(30), Ct);
         using var after = await http.SendAsync(Sse.Post(), HttpCompletionOption.ResponseHeadersRead, Ct);
         var answer = await Sse.ReadAllAsync(after, Ct);
         Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [Contracts.ChatMessage.User("Tell me something")], tokens: 30).Text, Sse.Text(answer));
@@ -247,23 +247,6 @@ public sealed class ClusterTests : IAsyncLifetime
         var owned = await starting;
         _owned.Add(owned);
         return owned;
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            using var ready = await http.GetAsync("health/ready", deadline.Token);
-            if (ready.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            // The multiplexer reconnects on its own schedule: probe readiness until the deadline.
-            await Task.Delay(50, deadline.Token);
-        }
     }
 
     private static async Task<List<StreamEvent>> CollectAsync(IAsyncEnumerable<StreamEvent> stream)
