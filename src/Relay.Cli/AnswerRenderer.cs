@@ -26,6 +26,7 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
         StreamError? error = null;
         var deltas = 0;
         var interrupted = false;
+        string? finish = null;
         try
         {
             await foreach (var e in events.WithCancellation(cancellationToken))
@@ -51,6 +52,9 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
                         break;
                     case UsageEvent u:
                         usage = u.Usage;
+                        break;
+                    case DoneEvent done:
+                        finish = done.FinishReason;
                         break;
                     case ErrorEvent x:
                         error = x.Error;
@@ -85,7 +89,7 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
         {
             var ttft = firstDelta is { } f ? time.GetElapsedTime(started, f) : (TimeSpan?)null;
             var generation = firstDelta is { } g ? time.GetElapsedTime(g, end) : (TimeSpan?)null;
-            await WriteStatusLineAsync(UsageLine.Format(model, usage, deltas, ttft, generation, interrupted), Ansi.Dim);
+            await WriteStatusLineAsync(UsageLine.Format(model, usage, deltas, ttft, generation, interrupted, finish), Ansi.Dim);
         }
 
         if (error is not null)

@@ -58,7 +58,7 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
             if (!render.Quiet)
             {
                 var elapsed = time.GetElapsedTime(started);
-                await console.Error.WriteLineAsync(UsageLine.Format(result.Model, result.Usage, 0, null, elapsed, false));
+                await console.Error.WriteLineAsync(UsageLine.Format(result.Model, result.Usage, 0, null, elapsed, false, result.FinishReason));
             }
 
             return new AnswerOutcome(result.Text, result.Model, result.Usage, null, false);

@@ -31,6 +31,6 @@ internal sealed class AskCommand(CliConsole console, InterruptSignal interrupt, 
         var outcome = settings.NoStream
             ? await answers.WholeAsync(request, settings.Render, cancellationToken)
             : await answers.StreamAsync(request, settings, cancellationToken);
-        return outcome.ExitCode;
+        return interrupt.TerminationExitCode ?? outcome.ExitCode;
     }
 }

@@ -68,7 +68,7 @@ internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt,
                 lastExit = outcome.Interrupted ? ExitCodes.Success : outcome.ExitCode;
             }
 
-            return interactive ? ExitCodes.Success : lastExit;
+            return interrupt.TerminationExitCode ?? (interactive ? ExitCodes.Success : lastExit);
         }
         finally
         {
@@ -81,7 +81,7 @@ internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt,
     {
         // A console read cannot be cancelled, so race it against the exit request instead.
         var read = Task.Run(() => console.In.ReadLine(), cancellationToken);
-        var first = await Task.WhenAny(read, interrupt.ExitRequested);
+        var first = await Task.WhenAny(read, interrupt.ExitRequested, Task.Delay(Timeout.Infinite, cancellationToken));
         return first == read ? await read : null;
     }
 }

@@ -8,19 +8,16 @@ internal sealed class CliOptions
     public Option<string?> Edge { get; } = new("--edge")
     {
         Description = "The edge's URL (default: RELAY_EDGE_URL, else an edge hosted in this process)",
-        Recursive = true,
     };
 
     public Option<string?> Token { get; } = new("--token")
     {
         Description = "Bearer token for the edge (default: RELAY_TOKEN)",
-        Recursive = true,
     };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v")
     {
         Description = "Log the in-process edge at Information on stderr",
-        Recursive = true,
     };
 
     public Option<string?> Model { get; } = new("--model", "-m") { Description = "The model, e.g. anthropic/claude-sonnet-4" };

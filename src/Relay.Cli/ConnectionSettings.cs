@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Relay.Cli;
 
 /// <summary>Where the edge is and how to authenticate: flags first, then RELAY_EDGE_URL and RELAY_TOKEN.</summary>
-internal sealed record ConnectionSettings(Uri? EdgeUrl, string? Token, bool Verbose)
+internal sealed record ConnectionSettings(Uri? EdgeUrl, string? Token, bool Verbose, bool Quiet = false)
 {
     public static ConnectionSettings From(ParseResult result, CliOptions options)
     {
@@ -17,7 +17,7 @@ internal sealed record ConnectionSettings(Uri? EdgeUrl, string? Token, bool Verb
         }
 
         var token = result.GetValue(options.Token) ?? NonEmpty(Environment.GetEnvironmentVariable("RELAY_TOKEN"));
-        return new ConnectionSettings(url, token, result.GetValue(options.Verbose));
+        return new ConnectionSettings(url, token, result.GetValue(options.Verbose), result.GetValue(options.Quiet));
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Relay.Client;
 using Relay.Edge;
@@ -10,37 +12,67 @@ namespace Relay.Cli;
 /// </summary>
 internal sealed class EdgeConnection : IAsyncDisposable
 {
+    private static readonly TimeSpan InProcessShutdown = TimeSpan.FromSeconds(1);
+
     private readonly HttpClient _http;
     private readonly EdgeHost? _host;
 
-    private EdgeConnection(HttpClient http, EdgeHost? host, EdgeClient client)
+    private EdgeConnection(HttpClient http, EdgeHost? host, EdgeClient client, string? upstream)
     {
         _http = http;
         _host = host;
         Client = client;
+        InProcessUpstream = upstream;
     }
 
     public EdgeClient Client { get; }
+
+    /// <summary>For an edge hosted in this process, what answers it ("the built-in simulator", "OpenRouter"); else null.</summary>
+    public string? InProcessUpstream { get; }
+
+    /// <summary>What the in-process edge would use, from the same settings it reads.</summary>
+    internal static string DescribeUpstream()
+    {
+        var baseUrl = Environment.GetEnvironmentVariable("OPENROUTER_BASE_URL");
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_API_KEY")) && string.IsNullOrEmpty(baseUrl))
+        {
+            return "the built-in simulator (no OPENROUTER_API_KEY set)";
+        }
+
+        return string.IsNullOrEmpty(baseUrl) ? "OpenRouter (OPENROUTER_API_KEY)" : $"the API at {baseUrl} (OPENROUTER_BASE_URL)";
+    }
+
+    /// <summary>The one line that says answers are simulated, shared by ask, chat and serve.</summary>
+    internal const string SimulatorNotice = "relay: no OPENROUTER_API_KEY set, so answers come from the built-in simulator (set it to use OpenRouter)";
+
+    internal static bool UsesSimulator() =>
+        string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_API_KEY")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_BASE_URL"));
 
     public static async Task<EdgeConnection> OpenAsync(CliConsole console, ConnectionSettings settings, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(settings);
         EdgeHost? host = null;
+        string? upstream = null;
         var url = settings.EdgeUrl;
         if (url is null)
         {
-            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_API_KEY")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_BASE_URL")))
+            if (UsesSimulator() && !settings.Quiet)
             {
-                await console.Error.WriteLineAsync("relay: no OPENROUTER_API_KEY set, so answers come from the built-in simulator (set it to use OpenRouter)");
+                await console.Error.WriteLineAsync(SimulatorNotice);
             }
 
-            host = await EdgeHost.StartAsync(logging: l => ConfigureLogging(l, console, settings.Verbose), cancellationToken: cancellationToken);
+            // Nobody can reattach to a stream of an edge that dies with this process, so it stops at once.
+            host = await EdgeHost.StartAsync(
+                logging: l => ConfigureLogging(l, console, settings.Verbose),
+                services: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = InProcessShutdown),
+                cancellationToken: cancellationToken);
             url = host.Url;
+            upstream = DescribeUpstream();
         }
 
-        var http = new HttpClient { BaseAddress = url };
-        return new EdgeConnection(http, host, new EdgeClient(http, new EdgeClientOptions { Token = settings.Token }, time));
+        var http = new HttpClient { BaseAddress = url, Timeout = Timeout.InfiniteTimeSpan };
+        return new EdgeConnection(http, host, new EdgeClient(http, new EdgeClientOptions { Token = settings.Token }, time), upstream);
     }
 
     /// <summary>The in-process edge logs to stderr only (stdout carries the answer), at Warning unless -v.</summary>
@@ -48,6 +80,7 @@ internal sealed class EdgeConnection : IAsyncDisposable
     {
         logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
         logging.AddFilter("Relay.Edge.EmbeddedSimulator", LogLevel.Error); // the CLI says it in its own words
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None); // start-up failures too, in one line
         logging.AddProvider(new StderrLoggerProvider(console.Error));
     }
 

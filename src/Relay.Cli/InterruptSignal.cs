@@ -3,28 +3,65 @@ using System.Runtime.InteropServices;
 namespace Relay.Cli;
 
 /// <summary>
-/// Ctrl+C (SIGINT) per answer: while an answer streams, Ctrl+C cancels that answer only and the program goes
-/// on; at an idle prompt, a first Ctrl+C shows a hint and a second one asks to exit. System.CommandLine's
-/// handler cancels once for the whole invocation, which cannot serve a chat where every answer may be
-/// interrupted, so the CLI takes the signal itself.
+/// The process's signals, owned by the CLI alone (in-process hosts take none). Ctrl+C (SIGINT) per answer:
+/// while an answer streams, Ctrl+C cancels that answer only and the program goes on; at an idle prompt, a
+/// first Ctrl+C shows a hint and a second one asks to exit. SIGTERM and SIGHUP end the whole program
+/// (<see cref="Terminated"/>) without cancelling the stream at the edge, so it can be reattached; the exit
+/// code is then 128 + the signal's number. System.CommandLine's handler cancels once for the whole
+/// invocation, which cannot serve a chat where every answer may be interrupted, so the CLI takes the
+/// signals itself.
 /// </summary>
 internal sealed class InterruptSignal : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly PosixSignalRegistration? _registration;
+    private readonly List<PosixSignalRegistration> _registrations = [];
     private readonly TaskCompletionSource _exitRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _terminated = new();
     private CancellationTokenSource? _answer;
     private int _idlePresses;
+    private int _terminationExitCode;
 
     public InterruptSignal(bool register = true)
     {
         if (register)
         {
-            _registration = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+            _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
             {
                 context.Cancel = true;
                 Raise();
-            });
+            }));
+            _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                Terminate(ExitCodes.Terminated);
+            }));
+            _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                Terminate(ExitCodes.HangUp);
+            }));
+        }
+    }
+
+    /// <summary>Cancelled by SIGTERM or SIGHUP: the whole program ends.</summary>
+    public CancellationToken Terminated => _terminated.Token;
+
+    /// <summary>128 + the signal's number once SIGTERM or SIGHUP arrived, else null.</summary>
+    public int? TerminationExitCode
+    {
+        get
+        {
+            var code = Volatile.Read(ref _terminationExitCode);
+            return code == 0 ? null : code;
+        }
+    }
+
+    /// <summary>What SIGTERM or SIGHUP do; internal so tests can send one without a signal.</summary>
+    public void Terminate(int exitCode)
+    {
+        if (Interlocked.CompareExchange(ref _terminationExitCode, exitCode, 0) == 0)
+        {
+            _terminated.Cancel();
         }
     }
 
@@ -75,7 +112,15 @@ internal sealed class InterruptSignal : IDisposable
         }
     }
 
-    public void Dispose() => _registration?.Dispose();
+    public void Dispose()
+    {
+        foreach (var registration in _registrations)
+        {
+            registration.Dispose();
+        }
+
+        _terminated.Dispose();
+    }
 
     private void End(CancellationTokenSource cts)
     {

@@ -1,5 +1,6 @@
 using Relay.Cli;
 
 var console = CliConsole.FromSystem();
-using var interrupt = new InterruptSignal();
-return await new RelayApp(console, interrupt, TimeProvider.System).RunAsync(args, CancellationToken.None);
+using var signals = new InterruptSignal();
+var code = await new RelayApp(console, signals, TimeProvider.System).RunAsync(args, signals.Terminated);
+return code;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Relay.Simulator;
 
 namespace Relay.Cli;
 
@@ -14,7 +15,9 @@ internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, Ti
     {
         var options = new CliOptions();
         var root = BuildCommand(options);
-        var parse = root.Parse(args);
+
+        // `relay` alone shows what it can do rather than an error.
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         var invocation = new InvocationConfiguration
         {
             Output = console.Out,
@@ -45,34 +48,40 @@ internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, Ti
             await console.Error.WriteLineAsync($"error: {ex.Message}");
             return ExitCodes.Usage;
         }
+        catch (Exception ex) when (StartupError.Describe(ex) is { } message)
+        {
+            // A bad setting or a busy address: the user's to fix, so one line and no stack trace.
+            await console.Error.WriteLineAsync($"error: {message}");
+            return ExitCodes.Usage;
+        }
     }
 
     private RootCommand BuildCommand(CliOptions o)
     {
         var ask = new Command("ask", "Ask one question and stream the answer to stdout")
         {
-            o.Prompt, o.Model, o.SystemPrompt, o.MaxTokens, o.Temperature, o.NoStream, o.Json, o.Quiet, o.NoReconnect, o.ShowReasoning,
+            o.Prompt, o.Model, o.SystemPrompt, o.MaxTokens, o.Temperature, o.NoStream, o.Json, o.Quiet, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
         };
         ask.SetAction((r, ct) => new AskCommand(console, interrupt, time).RunAsync(AskSettings.From(r, o), ct));
 
         var chat = new Command("chat", "An interactive conversation (one prompt per line when stdin is piped)")
         {
-            o.Model, o.SystemPrompt, o.MaxTokens, o.Temperature, o.Quiet, o.NoReconnect, o.ShowReasoning,
+            o.Model, o.SystemPrompt, o.MaxTokens, o.Temperature, o.Quiet, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
         };
         chat.SetAction((r, ct) => new ChatCommand(console, interrupt, time).RunAsync(AskSettings.From(r, o), ct));
 
         var serve = new Command("serve", "Run the edge (and the simulator when there is no key) in the foreground") { o.Urls };
         serve.SetAction((r, ct) => ServeCommand.RunAsync(console, interrupt, r.GetValue(o.Urls), ct));
 
-        var health = new Command("health", "Check the edge: prints live and ready, exit 1 when not ready");
+        var health = new Command("health", "Check the edge: prints live and ready, exit 1 when not ready") { o.Edge, o.Token, o.Verbose };
         health.SetAction((r, ct) => new HealthCommand(console, time).RunAsync(ConnectionSettings.From(r, o), ct));
 
-        var models = new Command("models", "List the models the edge offers");
+        var models = new Command("models", "List the models the edge offers") { o.Edge, o.Token, o.Verbose };
         models.SetAction((r, ct) => new ModelsCommand(console, time).RunAsync(ConnectionSettings.From(r, o), ct));
 
         return new RootCommand("relay: streaming LLM chat that survives dropped connections")
         {
-            o.Edge, o.Token, o.Verbose, ask, chat, serve, health, models,
+            ask, chat, serve, health, models,
         };
     }
 }

@@ -2,7 +2,10 @@ using Relay.Edge;
 
 namespace Relay.Cli;
 
-/// <summary><c>relay serve</c>: the edge (and the simulator when there is no key) in the foreground, until Ctrl+C.</summary>
+/// <summary>
+/// <c>relay serve</c>: the edge (and the simulator when there is no key) in the foreground, until Ctrl+C or SIGTERM, either of
+/// which shuts it down gracefully (not ready, open streams end with STREAM_INTERRUPTED within the shutdown timeout) and exits 0.
+/// </summary>
 internal static class ServeCommand
 {
     public static async Task<int> RunAsync(CliConsole console, InterruptSignal interrupt, string? urls, CancellationToken cancellationToken)
@@ -12,6 +15,11 @@ internal static class ServeCommand
         interrupt.IdleInterrupt += OnInterrupt;
         try
         {
+            if (EdgeConnection.UsesSimulator())
+            {
+                await console.Error.WriteLineAsync(EdgeConnection.SimulatorNotice);
+            }
+
             await using var host = await EdgeHost.StartAsync(
                 logging: l => EdgeConnection.ConfigureLogging(l, console, verbose: true),
                 url: urls ?? "http://127.0.0.1:8787",

@@ -9,7 +9,7 @@ namespace Relay.Cli;
 /// </summary>
 internal static class UsageLine
 {
-    public static string Format(string? model, Usage? usage, int deltaCount, TimeSpan? firstToken, TimeSpan? generation, bool interrupted)
+    public static string Format(string? model, Usage? usage, int deltaCount, TimeSpan? firstToken, TimeSpan? generation, bool interrupted, string? finishReason = null)
     {
         var parts = new List<string>(5) { model ?? "unknown model" };
         var outTokens = usage?.CompletionTokens ?? deltaCount;
@@ -34,6 +34,10 @@ internal static class UsageLine
         if (interrupted)
         {
             parts.Add("interrupted");
+        }
+        else if (finishReason == "length")
+        {
+            parts.Add("cut at max tokens (finish reason length)");
         }
 
         return string.Join(" · ", parts);

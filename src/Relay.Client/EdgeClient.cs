@@ -14,23 +14,26 @@ namespace Relay.Client;
 public sealed class EdgeClient
 {
     private readonly HttpClient _http;
+    private readonly Uri _baseAddress;
     private readonly EdgeClientOptions _options;
     private readonly StreamReconnectionManager _streams;
 
-    /// <summary>Creates the client over an HttpClient whose BaseAddress is the edge's root (or set <see cref="EdgeClientOptions.BaseAddress"/>).</summary>
+    /// <summary>
+    /// Creates the client over an HttpClient whose BaseAddress is the edge's root (or set <see cref="EdgeClientOptions.BaseAddress"/>).
+    /// The HttpClient is used as it is, never changed, so it can be shared. Streams read their body after the headers, which
+    /// <see cref="HttpClient.Timeout"/> does not bound (the idle watchdog ends a dead stream); a whole answer
+    /// (<see cref="ChatAsync"/>) is one request that <see cref="HttpClient.Timeout"/> does bound, so give an HttpClient used for
+    /// long whole answers <see cref="Timeout.InfiniteTimeSpan"/>, as <c>AddRelayClient</c> does.
+    /// </summary>
     public EdgeClient(HttpClient httpClient, EdgeClientOptions? options = null, TimeProvider? timeProvider = null, Func<double>? random = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         _options = options ?? new EdgeClientOptions();
         _http = httpClient;
-        if (_http.BaseAddress is null)
-        {
-            _http.BaseAddress = _options.BaseAddress ?? throw new ArgumentException("The HttpClient needs a BaseAddress (or set EdgeClientOptions.BaseAddress).", nameof(httpClient));
-        }
-
-        // Streams can last minutes: the idle watchdog, not HttpClient.Timeout, decides when one is dead.
-        _http.Timeout = Timeout.InfiniteTimeSpan;
-        _streams = new StreamReconnectionManager(_http, _options, timeProvider, random);
+        var root = httpClient.BaseAddress ?? _options.BaseAddress
+            ?? throw new ArgumentException("The HttpClient needs a BaseAddress (or set EdgeClientOptions.BaseAddress).", nameof(httpClient));
+        _baseAddress = root.AbsoluteUri.EndsWith('/') ? root : new Uri(root.AbsoluteUri + "/");
+        _streams = new StreamReconnectionManager(_http, _baseAddress, _options, timeProvider, random);
     }
 
     /// <summary>Streams an answer; reconnection and restarts follow <see cref="StreamReconnectionManager"/>.</summary>
@@ -94,8 +97,8 @@ public sealed class EdgeClient
     {
         try
         {
-            using var live = await _http.GetAsync(new Uri("health", UriKind.Relative), cancellationToken);
-            using var ready = await _http.GetAsync(new Uri("health/ready", UriKind.Relative), cancellationToken);
+            using var live = await _http.GetAsync(new Uri(_baseAddress, "health"), cancellationToken);
+            using var ready = await _http.GetAsync(new Uri(_baseAddress, "health/ready"), cancellationToken);
             var reason = ready.IsSuccessStatusCode ? null : (await ready.Content.ReadAsStringAsync(cancellationToken)).Trim();
             return new EdgeHealth(live.IsSuccessStatusCode, ready.IsSuccessStatusCode, string.IsNullOrEmpty(reason) ? $"status {(int)ready.StatusCode}" : reason);
         }
@@ -107,7 +110,7 @@ public sealed class EdgeClient
 
     private HttpRequestMessage Request(HttpMethod method, string path)
     {
-        var message = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        var message = new HttpRequestMessage(method, new Uri(_baseAddress, path));
         if (_options.Token is { } token)
         {
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -124,7 +127,7 @@ public sealed class EdgeClient
         }
         catch (HttpRequestException ex)
         {
-            throw new StreamErrorException(EdgeErrors.Network("The edge could not be reached: " + ex.Message), ex);
+            throw new StreamErrorException(EdgeErrors.Network($"cannot reach the edge at {_baseAddress}: {ex.Message}"), ex);
         }
     }
 }

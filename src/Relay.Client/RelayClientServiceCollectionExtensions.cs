@@ -15,7 +15,12 @@ public static class RelayClientServiceCollectionExtensions
         configure(options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddTransient(sp => new RelayChatClient(sp.GetRequiredService<EdgeClient>()));
-        return services.AddHttpClient<EdgeClient>(http => http.BaseAddress = options.BaseAddress)
+        // Streams and whole answers can take minutes: the idle watchdog, not HttpClient.Timeout, decides when one is dead.
+        return services.AddHttpClient<EdgeClient>(http =>
+            {
+                http.BaseAddress = options.BaseAddress;
+                http.Timeout = Timeout.InfiniteTimeSpan;
+            })
             .AddTypedClient((http, sp) => new EdgeClient(http, options, sp.GetRequiredService<TimeProvider>()));
     }
 }

@@ -21,20 +21,24 @@ public sealed class StreamReconnectionManager
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     private readonly HttpClient _http;
+    private readonly Uri _baseAddress;
     private readonly EdgeClientOptions _options;
     private readonly TimeProvider _time;
     private readonly BackoffPolicy _backoff;
 
     /// <summary>Creates the manager.</summary>
-    /// <param name="http">An HttpClient whose BaseAddress is the edge's root.</param>
+    /// <param name="http">The HttpClient to send with (used as it is).</param>
+    /// <param name="baseAddress">The edge's root, ending in '/'.</param>
     /// <param name="options">Client settings.</param>
     /// <param name="timeProvider">The clock for waits and the idle watchdog.</param>
     /// <param name="random">Uniform [0, 1) for the jitter; injectable for tests.</param>
-    public StreamReconnectionManager(HttpClient http, EdgeClientOptions options, TimeProvider? timeProvider = null, Func<double>? random = null)
+    public StreamReconnectionManager(HttpClient http, Uri baseAddress, EdgeClientOptions options, TimeProvider? timeProvider = null, Func<double>? random = null)
     {
         ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(baseAddress);
         ArgumentNullException.ThrowIfNull(options);
         _http = http;
+        _baseAddress = baseAddress;
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _backoff = new BackoffPolicy(options.Reconnection, random ?? Random.Shared.NextDouble);
@@ -111,8 +115,8 @@ public sealed class StreamReconnectionManager
     private async IAsyncEnumerable<StreamEvent> ConnectAsync(ChatRequest request, Attempt state, Outcome outcome, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var message = state.LastEventId is null
-            ? new HttpRequestMessage(HttpMethod.Post, "v1/chat/stream") { Content = Body(request with { StreamId = state.StreamId }) }
-            : new HttpRequestMessage(HttpMethod.Get, $"v1/chat/stream/{Uri.EscapeDataString(state.StreamId)}");
+            ? new HttpRequestMessage(HttpMethod.Post, new Uri(_baseAddress, "v1/chat/stream")) { Content = Body(request with { StreamId = state.StreamId }) }
+            : new HttpRequestMessage(HttpMethod.Get, new Uri(_baseAddress, $"v1/chat/stream/{Uri.EscapeDataString(state.StreamId)}"));
         if (state.LastEventId is not null)
         {
             message.Headers.TryAddWithoutValidation("Last-Event-ID", state.LastEventId);
@@ -130,9 +134,15 @@ public sealed class StreamReconnectionManager
         {
             response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, watchdog.Token);
         }
+        catch (HttpRequestException ex) when (state.LastEventId is null && ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
+        {
+            // No connection could be made for a new stream: nothing was lost, so there is nothing to reconnect to. A couple
+            // of quick tries cover an edge that is just starting; a wrong address fails within about a second.
+            outcome.StartFailed(EdgeErrors.Network($"cannot reach the edge at {_baseAddress}: {ex.Message}"));
+        }
         catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            outcome.Lost(EdgeErrors.Network("The edge could not be reached: " + ex.Message));
+            outcome.Lost(EdgeErrors.Network($"the connection to the edge at {_baseAddress} failed: {ex.Message}"));
         }
 
         if (response is null)

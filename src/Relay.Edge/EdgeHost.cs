@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Relay.Simulator;
 
 namespace Relay.Edge;
 
@@ -33,7 +34,12 @@ public sealed class EdgeHost : IAsyncDisposable
         Action<IServiceCollection>? services = null,
         CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // The environment and the caller's settings only: an embedded edge never reads files from the working
+        // directory, and never takes the embedding program's console signals.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         if (configure is not null)
         {
             builder.Configuration.AddInMemoryCollection(configure);

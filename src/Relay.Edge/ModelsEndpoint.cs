@@ -14,9 +14,40 @@ internal sealed class ModelsEndpoint(IHttpClientFactory clients, UpstreamLocator
 
     public async Task<IResult> GetAsync(CancellationToken cancellationToken)
     {
+        var (body, error) = await GetListAsync(cancellationToken);
+        return error ?? Results.Bytes(body!, "application/json");
+    }
+
+    /// <summary>
+    /// <c>GET /v1/models/{id}</c> (the OpenAI SDKs' <c>models.retrieve</c>): one entry of the list, or 404 in OpenAI's error
+    /// shape. Ids hold '/', so the route takes the rest of the path, and an escaped <c>%2F</c> is accepted too.
+    /// </summary>
+    public async Task<IResult> GetOneAsync(string id, CancellationToken cancellationToken)
+    {
+        id = Uri.UnescapeDataString(id);
+        var (body, error) = await GetListAsync(cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        using var doc = JsonDocument.Parse(body);
+        foreach (var model in doc.RootElement.GetProperty("data").EnumerateArray())
+        {
+            if (model.GetProperty("id").ValueEquals(id))
+            {
+                return Results.Text(model.GetRawText(), "application/json");
+            }
+        }
+
+        return OpenAi.OpenAiErrors.Result(Contracts.StreamError.Create(Contracts.StreamErrorCode.ModelNotFound, $"The model '{id}' does not exist."));
+    }
+
+    private async Task<(byte[]? Body, IResult? Error)> GetListAsync(CancellationToken cancellationToken)
+    {
         if (_cache is { } c && c.Until > time.GetUtcNow())
         {
-            return Results.Bytes(c.Body, "application/json");
+            return (c.Body, null);
         }
 
         await _refresh.WaitAsync(cancellationToken);
@@ -25,23 +56,23 @@ internal sealed class ModelsEndpoint(IHttpClientFactory clients, UpstreamLocator
             using var request = await upstream.CreateGetAsync("models");
             if (request is null)
             {
-                return ErrorResults.For(Contracts.StreamErrorCode.UpstreamUnavailable, "The embedded simulator is starting.");
+                return (null, ErrorResults.For(Contracts.StreamErrorCode.UpstreamUnavailable, "The embedded simulator is starting."));
             }
 
             using var response = await clients.CreateClient(UpstreamHealthCheck.ClientName).SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                return ErrorResults.For(Contracts.StreamErrorCode.UpstreamUnavailable, $"The upstream's model list answered {(int)response.StatusCode}.");
+                return (null, ErrorResults.For(Contracts.StreamErrorCode.UpstreamUnavailable, $"The upstream's model list answered {(int)response.StatusCode}."));
             }
 
             using var doc = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
             var body = Convert(doc.RootElement);
             _cache = (body, time.GetUtcNow() + CacheFor);
-            return Results.Bytes(body, "application/json");
+            return (body, null);
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException)
         {
-            return ErrorResults.For(Contracts.StreamErrorCode.UpstreamUnavailable, "The upstream's model list could not be read.");
+            return (null, ErrorResults.For(Contracts.StreamErrorCode.UpstreamUnavailable, "The upstream's model list could not be read."));
         }
         finally
         {

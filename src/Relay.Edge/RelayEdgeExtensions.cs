@@ -80,6 +80,7 @@ public static class RelayEdgeExtensions
         StreamEndpoints.Map(v1);
         OpenAi.OpenAiEndpoints.Map(v1);
         v1.MapGet("/models", (ModelsEndpoint models, HttpContext context) => models.GetAsync(context.RequestAborted));
+        v1.MapGet("/models/{**id}", (string id, ModelsEndpoint models, HttpContext context) => models.GetOneAsync(id, context.RequestAborted));
         endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
         endpoints.MapPrometheusScrapingEndpoint("/metrics");
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });

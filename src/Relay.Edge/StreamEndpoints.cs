@@ -73,6 +73,13 @@ internal static class StreamEndpoints
             {
                 return ErrorResults.For(StreamErrorCode.InvalidRequest, $"Last-Event-ID names seq {after}, but the stream has {last} events.");
             }
+
+            // The client already has the terminal event: 204 tells an EventSource that was not closed to stop
+            // reconnecting (WHATWG: "HTTP 204 No Content ... must fail the connection").
+            if (after == last && after > 0 && await IsTerminalAsync(store, streamId, after, context.RequestAborted))
+            {
+                return Results.NoContent();
+            }
         }
 
         return new SseResult(streamId, after, streams, options.Value, time);
@@ -108,6 +115,16 @@ internal static class StreamEndpoints
         {
             return ErrorResults.For(ex.Error);
         }
+    }
+
+    private static async Task<bool> IsTerminalAsync(IStreamStore store, string streamId, long seq, CancellationToken cancellationToken)
+    {
+        await foreach (var e in store.ReadAsync(streamId, seq - 1, cancellationToken))
+        {
+            return e.IsTerminal;
+        }
+
+        return false;
     }
 
     private static string Truncate(string s) => s.Length <= 80 ? s : s[..80];

@@ -32,10 +32,10 @@ internal sealed class Generation(HttpContext context, SimulatorState state, Simu
                 json.Append(",\"reasoning\":").Append(ChunkFormatter.Json(answer.Reasoning));
             }
 
-            json.Append("},\"finish_reason\":\"stop\"");
+            json.Append("},\"finish_reason\":\"").Append(answer.CutByMaxTokens ? "length" : "stop").Append('"');
         }
 
-        json.Append(",\"native_finish_reason\":\"").Append(model.NativeStop).Append("\"}],\"usage\":").Append(Usage()).Append('}');
+        json.Append(",\"native_finish_reason\":\"").Append(Native(answer.CutByMaxTokens ? "length" : "stop")).Append("\"}],\"usage\":").Append(Usage()).Append('}');
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(json.ToString(), context.RequestAborted);
         state.StreamCompleted(started: false);
@@ -104,7 +104,7 @@ internal sealed class Generation(HttpContext context, SimulatorState state, Simu
                 }
             }
 
-            await FinishAsync(writer, "stop", ct);
+            await FinishAsync(writer, answer.CutByMaxTokens ? "length" : "stop", ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -150,25 +150,32 @@ internal sealed class Generation(HttpContext context, SimulatorState state, Simu
         return false;
     }
 
+    private string Native(string reason) => reason switch
+    {
+        "length" => model.NativeLength,
+        _ => model.NativeStop,
+    };
+
     private async Task FinishAsync(EventWriter writer, string reason, CancellationToken ct)
     {
         var usage = Usage();
+        var native = Native(reason);
         switch (knobs.Usage ?? model.UsageShape)
         {
             case UsageShape.A:
-                await writer.DataAsync(_chunks.Finish(reason, model.NativeStop), ct);
+                await writer.DataAsync(_chunks.Finish(reason, native), ct);
                 await writer.DataAsync(_chunks.UsageA(usage), ct);
                 break;
             case UsageShape.B:
-                await writer.DataAsync(_chunks.Finish(reason, model.NativeStop), ct);
+                await writer.DataAsync(_chunks.Finish(reason, native), ct);
                 await writer.DataAsync(_chunks.UsageB(usage), ct);
                 break;
             case UsageShape.C:
-                await writer.DataAsync(_chunks.Finish(reason, model.NativeStop), ct);
-                await writer.DataAsync(_chunks.Finish(reason, model.NativeStop, usage), ct);
+                await writer.DataAsync(_chunks.Finish(reason, native), ct);
+                await writer.DataAsync(_chunks.Finish(reason, native, usage), ct);
                 break;
             default:
-                await writer.DataAsync(_chunks.Finish(reason, model.NativeStop), ct);
+                await writer.DataAsync(_chunks.Finish(reason, native), ct);
                 break;
         }
 

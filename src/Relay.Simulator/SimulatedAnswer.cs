@@ -6,8 +6,8 @@ using Relay.Contracts;
 namespace Relay.Simulator;
 
 /// <summary>
-/// The exact answer the simulator streams for a request: it depends only on the model, the messages, the
-/// token count and the seed. The endpoint itself uses this, so a test can assert stdout equals
+/// The exact answer the simulator streams for a request, in readable English prose (<see cref="ProseGrammar"/>): a story when
+/// the prompt asks for one, explanation otherwise. It depends only on the model, the messages, the token count and the seed. The endpoint itself uses this, so a test can assert stdout equals
 /// <see cref="Text"/> to the byte.
 /// </summary>
 public sealed partial class SimulatedAnswer
@@ -15,17 +15,9 @@ public sealed partial class SimulatedAnswer
     /// <summary>Answer length when neither max_tokens, the tokens knob nor the prompt says.</summary>
     public const int DefaultTokens = 150;
 
-    private static readonly string[] Words =
-    [
-        "the", "river", "carried", "a", "small", "boat", "past", "quiet", "houses", "and", "morning", "light", "fell", "on",
-        "water", "while", "she", "remembered", "every", "word", "her", "grandmother", "said", "about", "courage", "café",
-        "naïve", "über", "東京", "数据", "流", "🎉", "🌊", "señor", "crème", "brûlée", "garden", "window", "opened", "slowly",
-        "into", "bright", "afternoon", "where", "children", "laughed", "near", "old", "stone", "bridge", "with", "stories",
-        "of", "distant", "cities", "mountains", "rain", "summer", "night", "sky", "stars", "listened", "waited", "found",
-    ];
-
-    private SimulatedAnswer(IReadOnlyList<string> tokens, IReadOnlyList<string> reasoningTokens)
+    private SimulatedAnswer(IReadOnlyList<string> tokens, IReadOnlyList<string> reasoningTokens, bool cut)
     {
+        CutByMaxTokens = cut;
         Tokens = tokens;
         ReasoningTokens = reasoningTokens;
         Text = string.Concat(tokens);
@@ -37,6 +29,9 @@ public sealed partial class SimulatedAnswer
 
     /// <summary>The reasoning tokens streamed before the answer (reasoning models only).</summary>
     public IReadOnlyList<string> ReasoningTokens { get; }
+
+    /// <summary>True when the request's max_tokens cut the answer short: its finish reason is <c>length</c>.</summary>
+    public bool CutByMaxTokens { get; }
 
     /// <summary>The whole answer.</summary>
     public string Text { get; }
@@ -58,8 +53,13 @@ public sealed partial class SimulatedAnswer
         var count = tokens ?? Math.Min(maxTokens ?? int.MaxValue, LengthFromPrompt(prompt));
         var random = new Random(HashCode(model, messages, seed));
         var reasons = SimulatedModel.Find(model)?.Reasons == true;
-        var reasoning = reasons ? Sentences(random, Math.Min(40, Math.Max(1, count / 4)), "Let me think:") : [];
-        return new SimulatedAnswer(Sentences(random, Math.Max(1, count), null), reasoning);
+        var reasoning = reasons ? ProseGrammar.Explanation.Tokens(random, Math.Min(40, Math.Max(1, count / 4))) : [];
+        var grammar = StoryPrompt().IsMatch(prompt) ? ProseGrammar.Story : ProseGrammar.Explanation;
+
+        // max_tokens cuts the answer the model would have given, mid-sentence, as a real model does.
+        var cut = tokens is null && maxTokens < LengthFromPrompt(prompt);
+        var answer = grammar.Tokens(random, cut ? LengthFromPrompt(prompt) : Math.Max(1, count));
+        return new SimulatedAnswer(cut ? answer[..count] : answer, reasoning, cut);
     }
 
     /// <summary>"Write a 200 word story" gives about 200 tokens; anything else the default.</summary>
@@ -67,46 +67,6 @@ public sealed partial class SimulatedAnswer
         WordCount().Match(prompt) is { Success: true } m && int.TryParse(m.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             ? Math.Clamp(n, 1, 20_000)
             : DefaultTokens;
-
-    private static List<string> Sentences(Random random, int count, string? opening)
-    {
-        var tokens = new List<string>(count);
-        var sentenceStart = true;
-        for (var i = 0; i < count; i++)
-        {
-            string token;
-            if (i == 0 && opening is not null)
-            {
-                token = opening;
-            }
-            else if (i == count - 1)
-            {
-                token = ".";
-            }
-            else if (!sentenceStart && random.Next(9) == 0)
-            {
-                token = random.Next(6) == 0 ? ".\n\n" : random.Next(2) == 0 ? "." : ",";
-                sentenceStart = token != ",";
-                tokens.Add(token);
-                continue;
-            }
-            else
-            {
-                var word = Words[random.Next(Words.Length)];
-                if (sentenceStart)
-                {
-                    word = char.ToUpperInvariant(word[0]) + word[1..];
-                }
-
-                token = (i == 0 || tokens[^1].EndsWith('\n') ? "" : " ") + word;
-            }
-
-            sentenceStart = false;
-            tokens.Add(token);
-        }
-
-        return tokens;
-    }
 
     /// <summary>FNV-1a over the request: stable across processes, unlike string.GetHashCode.</summary>
     private static int HashCode(string model, IReadOnlyList<ChatMessage> messages, int seed)
@@ -131,6 +91,9 @@ public sealed partial class SimulatedAnswer
 
         return (int)(hash ^ (uint)seed);
     }
+
+    [GeneratedRegex(@"\b(stor(y|ies)|tale|fable)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex StoryPrompt();
 
     [GeneratedRegex(@"\b(\d{1,5})[ -]word", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WordCount();

@@ -16,6 +16,14 @@ namespace Relay.Simulator;
 public sealed record SimulatedModel(
     string Id, string Name, string Provider, string NativeStop, UsageShape UsageShape, bool Reasons, int ContextLength, decimal PromptPrice, decimal CompletionPrice)
 {
+    /// <summary>The provider's own finish reason for an answer cut by max_tokens.</summary>
+    public string NativeLength => Provider switch
+    {
+        "Anthropic" => "max_tokens",
+        "Google AI Studio" => "MAX_TOKENS",
+        _ => "length",
+    };
+
     /// <summary>The default model everywhere.</summary>
     public const string DefaultId = "openai/gpt-4o-mini";
 

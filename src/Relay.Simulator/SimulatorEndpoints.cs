@@ -12,7 +12,7 @@ public static class SimulatorEndpoints
     public static IServiceCollection AddRelaySimulator(this IServiceCollection services, IConfiguration? configuration = null, Action<SimulatorOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<SimulatorOptions>();
+        var options = services.AddOptions<SimulatorOptions>().ValidateOnStart();
         if (configuration is not null)
         {
             options.Bind(configuration.GetSection("Simulator"));

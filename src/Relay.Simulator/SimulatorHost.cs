@@ -37,7 +37,11 @@ public sealed class SimulatorHost : IAsyncDisposable
     /// <summary>Starts the simulator.</summary>
     public static async Task<SimulatorHost> StartAsync(SimulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // Nothing from files: an embedded simulator is configured by its caller only, never by the working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddRelaySimulator(configure: o =>

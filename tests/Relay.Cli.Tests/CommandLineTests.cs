@@ -58,6 +58,46 @@ public sealed class CommandLineTests(CliFixture cli) : IClassFixture<CliFixture>
     }
 
     [Fact]
+    public async Task Relay_alone_prints_the_help_and_exits_0()
+    {
+        var run = await CliRun.RunAsync([]);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("ask", run.Out, StringComparison.Ordinal);
+        Assert.Contains("serve", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_help_lists_only_what_serve_takes()
+    {
+        var run = await CliRun.RunAsync(["serve", "--help"]);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("--urls", run.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("--edge", run.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("--token", run.Out, StringComparison.Ordinal);
+        var ask = await CliRun.RunAsync(["ask", "--help"]);
+        Assert.Contains("--edge", ask.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_without_an_edge_says_it_checked_the_in_process_edge_and_its_upstream()
+    {
+        var run = await CliRun.RunAsync(["health"]);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("edge: in-process", run.Out, StringComparison.Ordinal);
+        Assert.Contains("upstream: the built-in simulator", run.Out, StringComparison.Ordinal);
+        Assert.Contains("ready: ok", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_answer_cut_by_max_tokens_says_so_in_the_usage_line()
+    {
+        cli.Servers.Simulator.DefaultKnobs = null;
+        var run = await CliRun.RunAsync(Args("ask", "Explain tides", "--max-tokens", "4"));
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("finish reason length", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_prompt_at_all_is_a_usage_error()
     {
         var run = await CliRun.RunAsync(Args("ask"));

@@ -78,6 +78,35 @@ public sealed class EdgeIntegrationTests
     }
 
     [Fact]
+    public async Task The_callers_HttpClient_is_used_as_it_is_and_can_be_shared_after_use()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=6";
+        using var http = new HttpClient { BaseAddress = servers.Edge.Url };
+        var timeout = http.Timeout;
+        var first = new EdgeClient(http);
+        Assert.Equal(6, (await first.ChatAsync(Story, Ct)).Usage!.CompletionTokens);
+
+        // The README's second snippet makes another client over the same, already used HttpClient.
+        var second = new EdgeClient(http);
+        var text = new System.Text.StringBuilder();
+        await foreach (var e in second.StreamChatAsync(Story, Ct))
+        {
+            text.Append((e as DeltaEvent)?.Text);
+        }
+
+        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, Story.Messages, tokens: 6).Text, text.ToString());
+        Assert.Equal(timeout, http.Timeout);
+        Assert.Equal(servers.Edge.Url, http.BaseAddress);
+
+        // No BaseAddress on the HttpClient: the options name the edge, and the HttpClient stays as it was.
+        using var bare = new HttpClient();
+        var third = new EdgeClient(bare, new EdgeClientOptions { BaseAddress = servers.Edge.Url });
+        Assert.Contains(SimulatedModel.DefaultId, await third.GetModelsAsync(Ct));
+        Assert.Null(bare.BaseAddress);
+    }
+
+    [Fact]
     public async Task Cancelling_a_stream_reaches_the_upstream()
     {
         await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);

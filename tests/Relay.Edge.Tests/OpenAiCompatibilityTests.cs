@@ -91,6 +91,55 @@ public sealed class OpenAiCompatibilityTests(EdgeFixture edge) : IClassFixture<E
     }
 
     [Fact]
+    public async Task Models_retrieve_takes_ids_with_a_slash_plain_or_escaped_and_answers_404_in_OpenAIs_shape()
+    {
+        var models = new OpenAIClient(new ApiKeyCredential("sk-anything"), new OpenAIClientOptions { Endpoint = new Uri(edge.Stack.Edge.Url, "v1") }).GetOpenAIModelClient();
+        var model = (await models.GetModelAsync("anthropic/claude-sonnet-4", Ct)).Value;
+        Assert.Equal("anthropic/claude-sonnet-4", model.Id);
+        Assert.Equal("anthropic", model.OwnedBy);
+
+        foreach (var path in new[] { "v1/models/openai/gpt-4o-mini", "v1/models/openai%2Fgpt-4o-mini" })
+        {
+            using var doc = JsonDocument.Parse(await edge.Http.GetStringAsync(path, Ct));
+            Assert.Equal("openai/gpt-4o-mini", doc.RootElement.GetProperty("id").GetString());
+            Assert.Equal("model", doc.RootElement.GetProperty("object").GetString());
+        }
+
+        using var missing = await edge.Http.GetAsync("v1/models/nobody/no-such-model", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using var error = JsonDocument.Parse(await missing.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("model_not_found", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        var ex = await Assert.ThrowsAsync<ClientResultException>(() => models.GetModelAsync("nobody/no-such-model", Ct));
+        Assert.Equal(404, ex.Status);
+    }
+
+    [Fact]
+    public async Task An_answer_cut_by_max_tokens_finishes_with_length_on_both_endpoints()
+    {
+        edge.Stack.Simulator.DefaultKnobs = null;
+        ChatFinishReason? finish = null;
+        var text = new StringBuilder();
+        await foreach (var update in Sdk().CompleteChatStreamingAsync([new UserChatMessage("Explain tides")], new ChatCompletionOptions { MaxOutputTokenCount = 7 }, Ct))
+        {
+            finish ??= update.FinishReason;
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+        }
+
+        var cut = SimulatedAnswer.For(SimulatedModel.DefaultId, [RelayMessage.User("Explain tides")], maxTokens: 7);
+        Assert.True(cut.CutByMaxTokens);
+        Assert.Equal(ChatFinishReason.Length, finish);
+        Assert.Equal(cut.Text, text.ToString());
+        Assert.StartsWith(cut.Text, SimulatedAnswer.For(SimulatedModel.DefaultId, [RelayMessage.User("Explain tides")]).Text, StringComparison.Ordinal);
+
+        using var response = await edge.Http.PostAsync("v1/chat/stream", new StringContent("""{"messages":[{"role":"user","content":"Explain tides"}],"max_tokens":7}""", Encoding.UTF8, "application/json"), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("event: done\ndata: {\"finish_reason\":\"length\"}", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Errors_reach_the_sdk_with_the_taxonomys_status()
     {
         edge.Stack.Simulator.DefaultKnobs = "status=402";

@@ -58,12 +58,17 @@ public sealed class StreamProtocolTests(EdgeFixture edge) : IClassFixture<EdgeFi
         using var first = await edge.Http.SendAsync(Sse.Post(streamId: "resume-every"), HttpCompletionOption.ResponseHeadersRead, Ct);
         var all = await Sse.ReadAllAsync(first, Ct);
         Assert.Equal(Enumerable.Range(1, all.Count).Select(n => $"resume-every:{n}"), all.Select(e => e.EventId));
-        for (var seq = 0; seq <= all.Count; seq++)
+        for (var seq = 0; seq < all.Count; seq++)
         {
             using var resumed = await edge.Http.SendAsync(Sse.Resume("resume-every", seq == 0 ? null : $"resume-every:{seq}"), HttpCompletionOption.ResponseHeadersRead, Ct);
             var rest = await Sse.ReadAllAsync(resumed, Ct);
             Assert.Equal(all.Skip(seq).Select(e => e.EventId), rest.Select(e => e.EventId));
         }
+
+        // From the terminal event there is nothing left: 204, so a browser's EventSource stops reconnecting.
+        using var after = await edge.Http.SendAsync(Sse.Resume("resume-every", $"resume-every:{all.Count}"), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.NoContent, after.StatusCode);
+        Assert.Empty(await after.Content.ReadAsByteArrayAsync(Ct));
 
         using var byQuery = await edge.Http.GetAsync("v1/chat/stream/resume-every?last_event_id=resume-every:3", HttpCompletionOption.ResponseHeadersRead, Ct);
         Assert.Equal(all.Count - 3, (await Sse.ReadAllAsync(byQuery, Ct)).Count);

@@ -31,9 +31,14 @@ internal sealed class RelayProcess : IAsyncDisposable
     public string Stderr => _stderr.Text;
 
     /// <summary>Runs <c>relay</c> with <paramref name="args"/> and only <paramref name="environment"/> of the Relay settings.</summary>
-    public static RelayProcess Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, bool terminal = false)
+    /// <param name="args">The command line after <c>relay</c>.</param>
+    /// <param name="environment">The Relay settings it gets (nothing else of the test's environment).</param>
+    /// <param name="terminal">On a pseudo-terminal (through script(1)).</param>
+    /// <param name="workingDirectory">Where it runs (default: the test's).</param>
+    /// <param name="executable">Another relay executable (e.g. an installed tool); default: the one built beside src/Relay.Cli.</param>
+    public static RelayProcess Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, bool terminal = false, string? workingDirectory = null, string? executable = null)
     {
-        var (exe, prefix) = Executable();
+        var (exe, prefix) = executable is null ? Executable() : (executable, []);
         var arguments = prefix.Concat(args).ToList();
         var info = new ProcessStartInfo
         {
@@ -42,6 +47,7 @@ internal sealed class RelayProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         if (terminal)
         {
@@ -108,9 +114,12 @@ internal sealed class RelayProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGINT, as Ctrl+C in a shell does.</summary>
-    public async Task InterruptAsync()
+    public Task InterruptAsync() => SignalAsync("INT");
+
+    /// <summary>Sends a signal by name (INT, TERM, HUP) to the process (not on a pty: there it is script's).</summary>
+    public async Task SignalAsync(string signal)
     {
-        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
         Assert.Equal(0, kill.ExitCode);
     }
@@ -129,18 +138,27 @@ internal sealed class RelayProcess : IAsyncDisposable
     /// <summary>The output the way a user's terminal shows it: ANSI sequences and carriage returns resolved to text.</summary>
     public static string Visible(string terminalOutput) => TerminalScreen.Render(terminalOutput);
 
+    /// <summary>The repository's root (where Relay.slnx is).</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Relay.slnx")))
+            {
+                root = root.Parent;
+            }
+
+            return root?.FullName ?? throw new InvalidOperationException("Relay.slnx not found above " + AppContext.BaseDirectory);
+        }
+    }
+
     private static (string Exe, string[] Prefix) Executable()
     {
         // The test runs from tests/Relay.EndToEnd.Tests/bin/<Configuration>/net10.0/; relay is built beside src/Relay.Cli.
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = output.Parent!.Name;
-        var root = output;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Relay.slnx")))
-        {
-            root = root.Parent;
-        }
-
-        var dir = Path.Combine(root!.FullName, "src", "Relay.Cli", "bin", configuration, "net10.0");
+        var dir = Path.Combine(RepositoryRoot, "src", "Relay.Cli", "bin", configuration, "net10.0");
         var apphost = Path.Combine(dir, "relay");
         if (File.Exists(apphost))
         {
