@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Relay.Contracts;
+using Relay.Simulator;
+using Relay.Testing;
+
+namespace Relay.EndToEnd.Tests;
+
+/// <summary>
+/// The README's install path and docs/deployment.md's commands, run as printed (only the folder, the port and the key differ:
+/// a test never talks to OpenRouter). One class, so the Release builds they make never run at the same time.
+/// </summary>
+public sealed class DocumentedCommandTests
+{
+    private static readonly TimeSpan Build = TimeSpan.FromMinutes(4);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? ExternalServers.Find("dotnet") ?? "dotnet";
+
+    [Fact]
+    public async Task The_published_edge_answers_when_started_from_another_directory()
+    {
+        using var _ = Scenario.Timed("docs: dotnet publish src/Relay.Edge, run from elsewhere");
+        var output = Directory.CreateTempSubdirectory("relay-edge-").FullName;
+        var elsewhere = Directory.CreateTempSubdirectory("relay-cwd-").FullName;
+        try
+        {
+            // docs/deployment.md: dotnet publish src/Relay.Edge -c Release -o /opt/relay-edge
+            await RunAsync(Dotnet, ["publish", "src/Relay.Edge", "-c", "Release", "-o", output], RelayProcess.RepositoryRoot);
+            Assert.True(File.Exists(Path.Combine(output, "appsettings.json")));
+
+            // A stray settings file where it is started must not be read; the published one beside the dll is.
+            await File.WriteAllTextAsync(Path.Combine(elsewhere, "appsettings.json"), """{"Relay":{"MaxStreamBytes":1}}""", Ct);
+            await using var simulator = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.Zero }, Ct);
+            var url = $"http://127.0.0.1:{ExternalServers.FreePort().ToString(CultureInfo.InvariantCulture)}";
+
+            // ... OPENROUTER_API_KEY=sk-or-... RELAY_TOKENS=tok-1,tok-2 dotnet /opt/relay-edge/Relay.Edge.dll --urls http://0.0.0.0:8080
+            var environment = new Dictionary<string, string?>
+            {
+                ["OPENROUTER_API_KEY"] = "sk-or-test-not-a-key",
+                ["OPENROUTER_BASE_URL"] = simulator.BaseUrl.ToString(),
+                ["RELAY_TOKENS"] = "tok-1,tok-2",
+            };
+            await using var edge = RelayProcess.Start([Path.Combine(output, "Relay.Edge.dll"), "--urls", url], environment, workingDirectory: elsewhere, executable: Dotnet);
+            await edge.WaitForStdoutAsync(s => s.Contains("Application started", StringComparison.Ordinal), Scenario.Exit);
+            await ExternalServers.WaitReadyAsync(new Uri(url + "/"), TimeSpan.FromSeconds(30), Ct);
+            using var http = new HttpClient { BaseAddress = new Uri(url + "/") };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", "tok-2");
+            using var response = await http.PostAsJsonAsync("v1/chat", new { messages = new[] { new { role = "user", content = "Write a 30 word story" } } }, Ct);
+            var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+            Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Write a 30 word story")]).Text, result.GetProperty("text").GetString());
+
+            // Its own appsettings.json was read (log levels): no request logs at Information on stdout.
+            Assert.DoesNotContain("Request starting", edge.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+            Directory.Delete(elsewhere, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_packed_tool_installs_and_answers_with_no_key()
+    {
+        using var _ = Scenario.Timed("README: dotnet pack, dotnet tool install, relay ask");
+        var packages = Directory.CreateTempSubdirectory("relay-pack-").FullName;
+        var tools = Directory.CreateTempSubdirectory("relay-tools-").FullName;
+        try
+        {
+            // README: dotnet pack src/Relay.Cli -o ./packages; dotnet tool install -g Relay.Cli --add-source ./packages
+            // (-g would change this machine's tools: --tool-path installs the same package into a folder instead).
+            await RunAsync(Dotnet, ["pack", "src/Relay.Cli", "-o", packages], RelayProcess.RepositoryRoot);
+            // Its own package cache, so the package just packed is installed, never an older one of the same version.
+            var cache = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Path.Combine(tools, ".nuget") };
+            await RunAsync(Dotnet, ["tool", "install", "Relay.Cli", "--tool-path", tools, "--add-source", packages], tools, cache);
+
+            await using var relay = RelayProcess.Start(["ask", "Write a 25 word story"], workingDirectory: tools, executable: Path.Combine(tools, "relay"));
+            Assert.Equal(0, await relay.WaitForExitAsync(Scenario.Exit));
+            Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Write a 25 word story")]).Text + "\n", relay.Stdout);
+            Assert.Contains("answers come from the built-in simulator", relay.Stderr, StringComparison.Ordinal);
+            Assert.Contains("25 out tokens", relay.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(packages, recursive: true);
+            Directory.Delete(tools, recursive: true);
+        }
+    }
+
+    private static async Task RunAsync(string file, string[] args, string workingDirectory, Dictionary<string, string?>? environment = null)
+    {
+        await using var process = RelayProcess.Start(args, environment, workingDirectory: workingDirectory, executable: file);
+        var code = await process.WaitForExitAsync(Build);
+        Assert.True(code == 0, $"{file} {string.Join(' ', args)} exited {code}\n{process.Stdout}\n{process.Stderr}");
+    }
+}
