@@ -90,6 +90,59 @@ public sealed class DocumentedCommandTests
         }
     }
 
+    [Fact]
+    public async Task The_local_cluster_script_answers_and_resumes_a_cut_stream_on_another_instance()
+    {
+        if (ExternalServers.Missing("redis-server", "nginx") is { } reason)
+        {
+            Assert.True(!ExternalServers.Required, $"{reason}, and {ExternalServers.RequireVariable}=1 requires it");
+            Assert.Skip(reason);
+        }
+
+        using var _ = Scenario.Timed("docs: deploy/run-local-cluster.sh, ask through nginx, resume across instances");
+
+        // docs/deployment.md, "Try it locally", as printed.
+        await using var cluster = RelayProcess.Start([], workingDirectory: RelayProcess.RepositoryRoot, executable: Path.Combine(RelayProcess.RepositoryRoot, "deploy", "run-local-cluster.sh"));
+        await cluster.WaitForStdoutAsync(s => s.Contains("cluster ready", StringComparison.Ordinal), Build);
+        const string Prompt = "Write a 200 word story";
+        await using (var relay = RelayProcess.Start(["ask", "--edge", "http://127.0.0.1:8100", Prompt]))
+        {
+            Assert.Equal(0, await relay.WaitForExitAsync(Scenario.Exit));
+            Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User(Prompt)]).Text + "\n", relay.Stdout);
+        }
+
+        // The two curl commands: a POST cut after 0.5 s, then a resume after seq 3 that may land on any instance.
+        using var http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:8100/") };
+        var body = """{"messages":[{"role":"user","content":"Write a 200 word story"}],"stream_id":"demo-0001"}""";
+        using (var cut = new CancellationTokenSource(TimeSpan.FromSeconds(0.5)))
+        {
+            try
+            {
+                using var started = await http.PostAsync("v1/chat/stream", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), cut.Token);
+                await started.Content.ReadAsStringAsync(cut.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // curl -m 0.5
+            }
+        }
+
+        using var resume = new HttpRequestMessage(HttpMethod.Get, "v1/chat/stream/demo-0001");
+        resume.Headers.Add("Last-Event-ID", "demo-0001:3");
+        using var resumed = await http.SendAsync(resume, Ct);
+        var events = await resumed.Content.ReadAsStringAsync(Ct);
+        Assert.StartsWith("event: delta\ndata: ", events.Replace("retry: 250\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("id: demo-0001:4\n", events, StringComparison.Ordinal);
+        Assert.DoesNotContain("id: demo-0001:3\n", events, StringComparison.Ordinal);
+        Assert.Contains("event: done", events, StringComparison.Ordinal);
+        Assert.StartsWith("edge-", resumed.Headers.GetValues("X-Relay-Instance").Single(), StringComparison.Ordinal);
+
+        await cluster.SignalAsync("INT");
+        var code = await cluster.WaitForExitAsync(Scenario.Exit);
+        Assert.True(code is 0 or 130, $"the script exited {code}:\n{cluster.Stdout}\n{cluster.Stderr}");
+        Assert.Contains("cluster stopped", cluster.Stdout, StringComparison.Ordinal);
+    }
+
     private static async Task RunAsync(string file, string[] args, string workingDirectory, Dictionary<string, string?>? environment = null)
     {
         await using var process = RelayProcess.Start(args, environment, workingDirectory: workingDirectory, executable: file);

@@ -12,6 +12,13 @@ public static class ExternalServers
     /// <summary>Whether missing servers must fail the run.</summary>
     public static bool Required => Environment.GetEnvironmentVariable(RequireVariable) == "1";
 
+    /// <summary>Why a test that needs <paramref name="names"/> cannot run here, or null when they are all on PATH.</summary>
+    public static string? Missing(params string[] names)
+    {
+        var missing = names.Where(n => Find(n) is null).ToArray();
+        return missing.Length == 0 ? null : $"{string.Join(" and ", missing)} not on PATH (apt-get install -y redis-server nginx)";
+    }
+
     /// <summary>The full path of <paramref name="name"/> on PATH (or in /usr/sbin, where nginx lives), or null.</summary>
     public static string? Find(string name)
     {

@@ -7,13 +7,11 @@ internal static class Servers
 {
     public static void Require(params string[] names)
     {
-        var missing = names.Where(n => ExternalServers.Find(n) is null).ToArray();
-        if (missing.Length == 0)
+        if (ExternalServers.Missing(names) is not { } reason)
         {
             return;
         }
 
-        var reason = $"{string.Join(" and ", missing)} not on PATH (apt-get install -y redis-server nginx)";
         if (ExternalServers.Required)
         {
             Assert.Fail($"{reason}, and {ExternalServers.RequireVariable}=1 requires it");
