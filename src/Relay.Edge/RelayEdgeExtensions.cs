@@ -56,6 +56,7 @@ public static class RelayEdgeExtensions
         services.AddOpenTelemetry()
             .WithMetrics(m => m.AddMeter(EdgeTelemetry.Name).AddPrometheusExporter())
             .WithTracing(t => t.AddSource(EdgeTelemetry.Name));
+        services.AddSingleton<StreamGenerator>();
         services.AddSingleton<StreamManager>();
         services.AddHostedService<ShutdownCoordinator>();
         services.AddSingleton<TokenAuthenticator>();

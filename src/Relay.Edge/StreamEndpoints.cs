@@ -38,8 +38,22 @@ internal static class StreamEndpoints
             return ErrorResults.For(error!);
         }
 
-        // Errors known before the first event (the upstream's 4xx/5xx, an unreachable upstream) get a status.
-        if (await stream.Started.WaitAsync(context.RequestAborted) is { } failed)
+        // Errors known before the first event (the upstream's 4xx/5xx, an unreachable upstream) get a status. While this
+        // request waits it holds the stream; if the client leaves, the grace period starts, as after any disconnect.
+        StreamError? failed;
+        using (streams.Hold(stream.Id))
+        {
+            try
+            {
+                failed = await stream.Started.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                return Results.Empty;
+            }
+        }
+
+        if (failed is not null)
         {
             return ErrorResults.For(failed);
         }

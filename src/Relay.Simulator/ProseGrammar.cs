@@ -131,7 +131,7 @@ internal sealed class ProseGrammar
         var left = length - core;
         foreach (var place in Shuffled(random, _places))
         {
-            if (place.Length <= left && places.Count < 2)
+            if (place.Length <= left && places.Count < 2 && !places.Any(p => p[0] == place[0]))
             {
                 places.Add(place);
                 left -= place.Length;

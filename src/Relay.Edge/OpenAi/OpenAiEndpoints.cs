@@ -47,7 +47,22 @@ internal static class OpenAiEndpoints
             return OpenAiErrors.Result(error!);
         }
 
-        if (await started.Started.WaitAsync(context.RequestAborted) is { } failed)
+        // An OpenAI client cannot resume: one that leaves before the first event cancels the upstream at once.
+        StreamError? failed;
+        using (streams.Hold(started.Id))
+        {
+            try
+            {
+                failed = await started.Started.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                await streams.CancelAsync(started.Id, CancellationToken.None);
+                return Results.Empty;
+            }
+        }
+
+        if (failed is not null)
         {
             return OpenAiErrors.Result(failed);
         }

@@ -1,20 +1,20 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
-using Relay.Providers;
 
 namespace Relay.Edge.Streams;
 
 /// <summary>
-/// Runs generations: one writer task per stream pulls from the provider (not tied to any request, so a
-/// client that drops does not stop it), numbers the events and appends them to the store. Readers follow
-/// through the store; the grace period decides when an abandoned or finished stream is freed.
+/// Admission of streams and everything that finds one by id: starts a generation (<see cref="StreamGenerator"/>) or
+/// attaches a retried POST to the running one, lets readers follow through the store, routes cancels to the instance
+/// that produces the stream, and frees a stream when its <see cref="StreamLifetime"/> says nobody can reach it.
 /// </summary>
 internal sealed class StreamManager
 {
     private readonly ConcurrentDictionary<string, StreamSession> _sessions = new(StringComparer.Ordinal);
-    private readonly ILlmProvider _provider;
+    private readonly StreamGenerator _generator;
     private readonly IStreamStore _store;
     private readonly RelayEdgeOptions _options;
     private readonly TimeProvider _time;
@@ -22,26 +22,32 @@ internal sealed class StreamManager
     private readonly EdgeTelemetry _telemetry;
     private int _active;
 
-    public StreamManager(ILlmProvider provider, IStreamStore store, IOptions<RelayEdgeOptions> options, TimeProvider time, ILogger<StreamManager> logger, EdgeTelemetry telemetry)
+    public StreamManager(StreamGenerator generator, IStreamStore store, IOptions<RelayEdgeOptions> options, TimeProvider time, ILogger<StreamManager> logger, EdgeTelemetry telemetry)
     {
-        (_provider, _store, _options, _time, _logger, _telemetry) = (provider, store, options.Value, time, logger, telemetry);
+        (_generator, _store, _options, _time, _logger, _telemetry) = (generator, store, options.Value, time, logger, telemetry);
 
         // A DELETE that reached another instance arrives here through the store.
         _store.CancelRequested += OnCancelRequested;
     }
 
-    /// <summary>Raised with a stream id when its grace period starts (for tests that drive time).</summary>
+    /// <summary>Raised with a stream id each time its grace period starts (for tests that drive time).</summary>
     internal event Action<string>? GraceStarted;
+
+    /// <summary>Raised with a stream id once the stream is freed (for tests).</summary>
+    internal event Action<string>? Freed;
 
     /// <summary>Generations running now.</summary>
     public int ActiveGenerations => Volatile.Read(ref _active);
+
+    /// <summary>Streams this instance produced and still holds (running, or finished within their grace period).</summary>
+    public int HeldStreams => _sessions.Count;
 
     /// <summary>Starts a generation, or finds the one a retried POST asks for (on this instance or another).</summary>
     /// <returns>The stream and when its first event is held; or an error (409, 503).</returns>
     public async Task<(StreamStart? Start, StreamError? Error)> StartOrAttachAsync(ChatRequest request, string owner, CancellationToken cancellationToken)
     {
         var id = request.StreamId ?? StreamIds.New();
-        var fingerprint = JsonSerializer.Serialize(request with { StreamId = null }, RelayJsonContext.Default.ChatRequest);
+        var fingerprint = Fingerprint(request);
         if (_sessions.TryGetValue(id, out var existing))
         {
             return existing.Owner == owner && existing.Fingerprint == fingerprint
@@ -55,11 +61,19 @@ internal sealed class StreamManager
             return (null, StreamError.Create(StreamErrorCode.Overloaded, $"The edge is running its limit of {_options.MaxStreams} generations.", TimeSpan.FromSeconds(1)));
         }
 
+        // The grace period runs whenever nobody is attached, from now on, even before the first event: a client that
+        // leaves while the upstream is still thinking does not leave it generating.
         var session = new StreamSession(id, owner, fingerprint);
+        session.Lifetime = new StreamLifetime(_time, _options.ResumeGrace, () => _ = ExpireAsync(session), () => GraceStarted?.Invoke(id));
         if (!_sessions.TryAdd(id, session))
         {
-            Abandon(session);
-            return (null, StreamError.Create(StreamErrorCode.StreamConflict));
+            Interlocked.Decrement(ref _active);
+            session.Dispose();
+
+            // A duplicate POST raced this one: attach to the generation that won.
+            return _sessions.TryGetValue(id, out var winner) && winner.Owner == owner && winner.Fingerprint == fingerprint
+                ? (new StreamStart(id, winner.Started.Task), null)
+                : (null, StreamError.Create(StreamErrorCode.StreamConflict));
         }
 
         bool created;
@@ -87,6 +101,21 @@ internal sealed class StreamManager
         return (new StreamStart(id, session.Started.Task), null);
     }
 
+    /// <summary>
+    /// Keeps a stream produced here attached while a request waits for its first event, so the grace period does not
+    /// run under a client that is still there; dispose when the wait ends.
+    /// </summary>
+    public IDisposable Hold(string streamId)
+    {
+        if (!_sessions.TryGetValue(streamId, out var session))
+        {
+            return NoHold.Instance;
+        }
+
+        session.Lifetime.Attach();
+        return new Held(session.Lifetime);
+    }
+
     /// <summary>Whether <paramref name="owner"/> may read or cancel the stream: it exists (here or in the shared store) and is theirs.</summary>
     public async ValueTask<bool> IsVisibleAsync(string streamId, string owner, CancellationToken cancellationToken)
     {
@@ -101,13 +130,13 @@ internal sealed class StreamManager
     /// <summary>Cancels a generation on behalf of a client (DELETE): here when this instance owns it, else through the store.</summary>
     public async ValueTask CancelAsync(string streamId, CancellationToken cancellationToken = default)
     {
+        _telemetry.Cancels.Add(1);
         if (_sessions.TryGetValue(streamId, out var session))
         {
-            Cancel(session);
+            session.Cancel(StreamErrorCode.Cancelled);
             return;
         }
 
-        _telemetry.Cancels.Add(1);
         await _store.RequestCancelAsync(streamId, cancellationToken);
     }
 
@@ -116,48 +145,35 @@ internal sealed class StreamManager
     {
         foreach (var session in _sessions.Values.Where(s => !s.Finished))
         {
-            session.CancelReason ??= reason;
-            CancelQuietly(session);
+            session.Cancel(reason);
         }
     }
 
     /// <summary>Follows a stream for one reader; while a reader of a stream produced here reads, its grace period is off.</summary>
     public async IAsyncEnumerable<StoredEvent> ReadAsync(string streamId, long afterSeq, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        _sessions.TryGetValue(streamId, out var session);
-        session?.Attach();
+        using var hold = Hold(streamId);
         if (afterSeq > 0)
         {
             _telemetry.Resumes.Add(1);
         }
 
-        try
+        await foreach (var e in _store.ReadAsync(streamId, afterSeq, cancellationToken))
         {
-            await foreach (var e in _store.ReadAsync(streamId, afterSeq, cancellationToken))
-            {
-                _telemetry.BytesOut.Add(e.Data.Length);
-                yield return e;
-            }
-        }
-        finally
-        {
-            session?.Detach(() => GraceTimer(session));
+            _telemetry.BytesOut.Add(e.Data.Length);
+            yield return e;
         }
     }
 
-    private void Cancel(StreamSession session)
-    {
-        _telemetry.Cancels.Add(1);
-        session.CancelReason ??= StreamErrorCode.Cancelled;
-        CancelQuietly(session);
-    }
+    /// <summary>The idempotency fingerprint: a hash of the request without its stream id (never the request itself).</summary>
+    private static string Fingerprint(ChatRequest request) =>
+        Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request with { StreamId = null }, RelayJsonContext.Default.ChatRequest)));
 
     private void OnCancelRequested(string streamId)
     {
         if (_sessions.TryGetValue(streamId, out var session))
         {
-            session.CancelReason ??= StreamErrorCode.Cancelled;
-            CancelQuietly(session);
+            session.Cancel(StreamErrorCode.Cancelled);
         }
     }
 
@@ -170,148 +186,35 @@ internal sealed class StreamManager
 
     private async Task GenerateAsync(StreamSession session, ChatRequest request)
     {
-        var started = false;
-        string outcome = "error";
-        string? code = null;
-        var begun = _time.GetTimestamp();
-        long? lastContent = null;
-        _telemetry.ActiveStreams.Add(1);
-        using var activity = EdgeTelemetry.Source.StartActivity("relay.stream");
-        activity?.SetTag("relay.stream_id", session.Id);
-        activity?.SetTag("gen_ai.request.model", request.Model);
-        using var deadline = _time.CreateTimer(
-            _ =>
-            {
-                session.CancelReason ??= StreamErrorCode.UpstreamTimeout;
-                CancelQuietly(session);
-            },
-            null,
-            _options.MaxGenerationTime,
-            Timeout.InfiniteTimeSpan);
         try
         {
-            await foreach (var e in _provider.GenerateStreamAsync(request, session.Generation.Token))
-            {
-                if (!started)
-                {
-                    if (e is ErrorEvent before)
-                    {
-                        session.Started.TrySetResult(before.Error);
-                        code = before.Error.WireName;
-                        return;
-                    }
-
-                    var start = e as StartEvent ?? new StartEvent(session.Id, request.Model!, null);
-                    await _store.AppendAsync(session.Id, start with { StreamId = session.Id });
-                    started = true;
-                    session.Started.TrySetResult(null);
-                    if (e is StartEvent)
-                    {
-                        continue;
-                    }
-                }
-
-                if (e is DeltaEvent or ReasoningEvent or ToolCallEvent)
-                {
-                    var now = _time.GetTimestamp();
-                    if (lastContent is { } previous)
-                    {
-                        _telemetry.InterChunk.Record(_time.GetElapsedTime(previous, now).TotalMilliseconds);
-                    }
-                    else
-                    {
-                        _telemetry.FirstToken.Record(_time.GetElapsedTime(begun, now).TotalMilliseconds);
-                    }
-
-                    lastContent = now;
-                }
-
-                await _store.AppendAsync(session.Id, e);
-                if (e.IsTerminal)
-                {
-                    (outcome, code) = e is ErrorEvent failed ? ("error", failed.Error.WireName) : ("done", null);
-                    return;
-                }
-            }
-
-            // The provider ends silently when cancelled: say why to every reader.
-            await EndAsync(session, started, session.CancelReason switch
-            {
-                StreamErrorCode.UpstreamTimeout => StreamError.Create(StreamErrorCode.UpstreamTimeout, "The answer ran past the edge's maximum generation _time."),
-                StreamErrorCode.StreamInterrupted => StreamError.Create(StreamErrorCode.StreamInterrupted, "The edge is shutting down; reconnect to another instance."),
-                var reason => StreamError.Create(reason ?? StreamErrorCode.Cancelled),
-            });
-        }
-        catch (StreamErrorException ex) when (ex.Error.Code is StreamErrorCode.StreamTooLarge or StreamErrorCode.StoreUnavailable or StreamErrorCode.StreamLost)
-        {
-            CancelQuietly(session);
-            await EndAsync(session, started, ex.Error);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            EdgeLog.GenerationFailed(_logger, session.Id, ex);
-            await EndAsync(session, started, StreamError.Create(StreamErrorCode.InternalError));
+            await _generator.RunAsync(session, request);
         }
         finally
         {
-            code ??= session.CancelReason is { } reason ? ErrorCatalog.Get(reason).WireName : outcome == "done" ? null : "INTERNAL_ERROR";
-            _telemetry.ActiveStreams.Add(-1);
-            _telemetry.Streams.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("code", code ?? "none"));
-            activity?.SetTag("relay.outcome", code ?? outcome);
             Interlocked.Decrement(ref _active);
             session.Finished = true;
-            session.Started.TrySetResult(StreamError.Create(StreamErrorCode.InternalError));
-            if (started && _sessions.TryGetValue(session.Id, out var current) && ReferenceEquals(current, session))
+            if (!session.Expired && session.Started.Task.Result is null && _sessions.TryGetValue(session.Id, out var current) && ReferenceEquals(current, session))
             {
-                session.StartGrace(() => GraceTimer(session));
+                // A finished stream stays resumable for the grace period after its last reader left.
+                session.Lifetime.Finished();
             }
             else
             {
                 Forget(session);
-                session.Dispose();
             }
         }
     }
 
-    private async Task EndAsync(StreamSession session, bool started, StreamError error)
-    {
-        if (!started)
-        {
-            session.Started.TrySetResult(error);
-            return;
-        }
-
-        try
-        {
-            await _store.AppendAsync(session.Id, new ErrorEvent(error));
-        }
-        catch (StreamErrorException)
-        {
-            // Freed after its grace period, or the store is gone: nobody can be told; readers elsewhere see STREAM_LOST.
-        }
-    }
-
-    /// <summary>No reader came back (or a finished stream's time is up): stop the upstream and free everything.</summary>
-    private ITimer GraceTimer(StreamSession session)
-    {
-        var timer = _time.CreateTimer(_ => _ = ExpireAsync(session), null, _options.ResumeGrace, Timeout.InfiniteTimeSpan);
-        GraceStarted?.Invoke(session.Id);
-        return timer;
-    }
-
+    /// <summary>Nobody came back within the grace period: stop the upstream if it still runs, and free everything.</summary>
     private async Task ExpireAsync(StreamSession session)
     {
-        if (session.HasReaders)
-        {
-            return;
-        }
-
         try
         {
             // A reader that resumed on another instance keeps the stream alive just as a local one does.
             if (await _store.IsReadElsewhereAsync(session.Id))
             {
-                session.StartGrace(() => GraceTimer(session));
+                session.Lifetime.Extend();
                 return;
             }
         }
@@ -320,11 +223,14 @@ internal sealed class StreamManager
             // The store is gone: nobody can be reading through it.
         }
 
-        if (!session.Finished)
+        if (!session.Finished && !session.Expired)
         {
             EdgeLog.Abandoned(_logger, session.Id);
-            session.CancelReason ??= StreamErrorCode.Cancelled;
-            CancelQuietly(session);
+            session.Expired = true;
+            session.Cancel(StreamErrorCode.Cancelled);
+
+            // The generation ends with its terminal event and frees the stream itself (GenerateAsync).
+            return;
         }
 
         Forget(session);
@@ -335,11 +241,10 @@ internal sealed class StreamManager
         if (_sessions.TryRemove(new KeyValuePair<string, StreamSession>(session.Id, session)))
         {
             _ = RemoveAsync(session.Id);
-            if (session.Finished)
-            {
-                session.Dispose();
-            }
         }
+
+        session.Dispose();
+        Freed?.Invoke(session.Id);
     }
 
     private async Task RemoveAsync(string streamId)
@@ -354,15 +259,25 @@ internal sealed class StreamManager
         }
     }
 
-    private static void CancelQuietly(StreamSession session)
+    private sealed class Held(StreamLifetime lifetime) : IDisposable
     {
-        try
+        private int _released;
+
+        public void Dispose()
         {
-            session.Generation.Cancel();
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                lifetime.Detach();
+            }
         }
-        catch (ObjectDisposedException)
+    }
+
+    private sealed class NoHold : IDisposable
+    {
+        public static readonly NoHold Instance = new();
+
+        public void Dispose()
         {
-            // Already over.
         }
     }
 }

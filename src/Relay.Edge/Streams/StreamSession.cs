@@ -3,21 +3,17 @@ using Relay.Contracts;
 namespace Relay.Edge.Streams;
 
 /// <summary>
-/// One generation: who owns it, what was asked, its cancellation, and how many readers are attached. When
-/// the last reader leaves, the grace period starts; a reader attaching stops it.
+/// One generation produced by this instance: who owns it, what was asked, its cancellation, and its
+/// <see cref="StreamLifetime"/> (when it may be freed).
 /// </summary>
 internal sealed class StreamSession(string id, string owner, string fingerprint) : IDisposable
 {
-    private readonly Lock _gate = new();
-    private ITimer? _graceTimer;
-    private int _readers;
-
     public string Id { get; } = id;
 
     /// <summary>The token (hashed) that created it; empty when the edge has no tokens.</summary>
     public string Owner { get; } = owner;
 
-    /// <summary>The request, canonical JSON without the stream id: a retried POST must match it.</summary>
+    /// <summary>A hash of the request without the stream id: a retried POST must match it.</summary>
     public string Fingerprint { get; } = fingerprint;
 
     /// <summary>Cancels the upstream request.</summary>
@@ -29,60 +25,32 @@ internal sealed class StreamSession(string id, string owner, string fingerprint)
     /// <summary>Why the generation was cancelled, if it was.</summary>
     public StreamErrorCode? CancelReason { get; set; }
 
+    /// <summary>Set once the generation ended (its terminal event is written, or it never started).</summary>
     public bool Finished { get; set; }
 
-    /// <summary>A reader attached: the grace period (if running) stops.</summary>
-    public void Attach()
-    {
-        lock (_gate)
-        {
-            _readers++;
-            _graceTimer?.Dispose();
-            _graceTimer = null;
-        }
-    }
+    /// <summary>Set when the grace period passed with nobody attached while it still ran: it is freed as soon as it ends.</summary>
+    public bool Expired { get; set; }
 
-    /// <summary>A reader left: when it was the last, <paramref name="startGrace"/> starts the grace timer.</summary>
-    public void Detach(Func<ITimer> startGrace)
-    {
-        lock (_gate)
-        {
-            if (--_readers == 0 && _graceTimer is null)
-            {
-                _graceTimer = startGrace();
-            }
-        }
-    }
+    /// <summary>When the stream may be freed; set by the manager right after construction.</summary>
+    public StreamLifetime Lifetime { get; set; } = null!;
 
-    /// <summary>Starts the grace timer regardless of readers (a finished stream stays for the grace period).</summary>
-    public void StartGrace(Func<ITimer> startGrace)
+    /// <summary>Cancels the upstream request with a reason (the first reason wins); safe after it ended.</summary>
+    public void Cancel(StreamErrorCode reason)
     {
-        lock (_gate)
+        CancelReason ??= reason;
+        try
         {
-            _graceTimer?.Dispose();
-            _graceTimer = startGrace();
+            Generation.Cancel();
         }
-    }
-
-    public bool HasReaders
-    {
-        get
+        catch (ObjectDisposedException)
         {
-            lock (_gate)
-            {
-                return _readers > 0;
-            }
+            // Already over.
         }
     }
 
     public void Dispose()
     {
-        lock (_gate)
-        {
-            _graceTimer?.Dispose();
-            _graceTimer = null;
-        }
-
+        Lifetime?.Dispose();
         Generation.Dispose();
     }
 }

@@ -1,0 +1,178 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Relay.Contracts;
+using Relay.Edge.Streams;
+using Relay.Providers;
+using Relay.Testing;
+
+namespace Relay.Edge.Tests;
+
+/// <summary>A stream's life: no upstream left generating for nobody, no stream held forever, always one terminal event.</summary>
+public sealed class LifecycleTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<RelayServers> StartAsync(FakeTimeProvider time, Action<IServiceCollection>? services = null) =>
+        RelayServers.StartAsync(
+            edgeServices: s =>
+            {
+                s.AddSingleton<TimeProvider>(time);
+                services?.Invoke(s);
+            },
+            cancellationToken: Ct);
+
+    /// <summary>Completes when the grace period of <paramref name="streamId"/> has started <paramref name="times"/> times.</summary>
+    private static Task GraceStartedAsync(StreamManager manager, string streamId, int times)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var count = 0;
+        manager.GraceStarted += id =>
+        {
+            if (id == streamId && Interlocked.Increment(ref count) >= times)
+            {
+                done.TrySetResult();
+            }
+        };
+        return done.Task;
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_before_the_first_event_keeps_the_stream_for_the_grace_period_then_the_upstream_is_aborted()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var servers = await StartAsync(time);
+        servers.Simulator.DefaultKnobs = "tokens=10;gate=think-1@1";
+        var manager = servers.Edge.Services.GetRequiredService<StreamManager>();
+
+        // Created (nobody attached), held by the waiting POST, then left: the second start of its grace period.
+        var left = GraceStartedAsync(manager, "leave-early-1", 2);
+        using var http = servers.CreateClient();
+        using (var client = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            var post = http.SendAsync(Sse.Post(streamId: "leave-early-1"), HttpCompletionOption.ResponseHeadersRead, client.Token);
+            await servers.Simulator.Gates.WaitReachedAsync("think-1", Ct);
+            await client.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => post);
+        }
+
+        await left.WaitAsync(Ct);
+        time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(0, servers.Simulator.GetStats().AbortedByClient);
+        Assert.Equal(1, manager.HeldStreams);
+
+        var freed = FreedAsync(manager, "leave-early-1");
+        time.Advance(TimeSpan.FromSeconds(2));
+        await servers.Simulator.WaitForAbortsAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await freed.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(0, manager.HeldStreams);
+        Assert.Equal(0, manager.ActiveGenerations);
+        using var gone = await http.SendAsync(Sse.Resume("leave-early-1", null), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_OpenAI_client_that_leaves_before_the_first_event_aborts_the_upstream_at_once()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var servers = await StartAsync(time);
+        servers.Simulator.DefaultKnobs = "tokens=10;gate=think-2@1";
+        using var http = servers.CreateClient();
+        using (var client = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            var body = new StringContent("""{"messages":[{"role":"user","content":"x"}],"stream":true}""", Encoding.UTF8, "application/json");
+            var post = http.PostAsync("v1/chat/completions", body, client.Token);
+            await servers.Simulator.Gates.WaitReachedAsync("think-2", Ct);
+            await client.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => post);
+        }
+
+        // No time passes on the edge's clock: the abort does not wait for a grace period.
+        await servers.Simulator.WaitForAbortsAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+    }
+
+    [Fact]
+    public async Task A_reader_that_stays_past_the_grace_of_a_finished_stream_still_frees_it_when_it_leaves()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var servers = await StartAsync(time);
+        servers.Simulator.DefaultKnobs = "tokens=3";
+        var manager = servers.Edge.Services.GetRequiredService<StreamManager>();
+        using var http = servers.CreateClient();
+        using (var response = await http.SendAsync(Sse.Post(streamId: "slow-reader-1"), HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            await Sse.ReadAllAsync(response, Ct);
+        }
+
+        // A slow reader: attached, reading nothing more, past the grace period of the finished stream.
+        await using var slow = manager.ReadAsync("slow-reader-1", 0, Ct).GetAsyncEnumerator(Ct);
+        Assert.True(await slow.MoveNextAsync());
+        time.Advance(TimeSpan.FromSeconds(31));
+        time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(1, manager.HeldStreams);
+
+        var graceAgain = GraceStartedAsync(manager, "slow-reader-1", 1);
+        var freed = FreedAsync(manager, "slow-reader-1");
+        await slow.DisposeAsync();
+        await graceAgain.WaitAsync(Ct);
+        time.Advance(TimeSpan.FromSeconds(31));
+        await freed.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(0, manager.HeldStreams);
+        using var gone = await http.SendAsync(Sse.Resume("slow-reader-1", null), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("throws")]
+    [InlineData("cancels-itself")]
+    [InlineData("ends-without-end")]
+    public async Task Every_generation_ends_with_exactly_one_terminal_event_whatever_the_provider_does(string behaviour)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var servers = await StartAsync(time, s => s.AddSingleton<ILlmProvider>(new BrokenProvider(behaviour)));
+        using var http = servers.CreateClient();
+        using var response = await http.SendAsync(Sse.Post(streamId: "broken-" + behaviour), HttpCompletionOption.ResponseHeadersRead, Ct);
+        var events = await Sse.ReadAllAsync(response, Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        var terminal = Assert.Single(events, e => e.IsTerminal);
+        Assert.Same(events[^1], terminal);
+        Assert.Equal(StreamErrorCode.InternalError, Assert.IsType<ErrorEvent>(terminal).Error.Code);
+        Assert.Equal("two ", Sse.Text(events));
+    }
+
+    private static Task FreedAsync(StreamManager manager, string streamId)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.Freed += id =>
+        {
+            if (id == streamId)
+            {
+                done.TrySetResult();
+            }
+        };
+        return done.Task;
+    }
+
+    /// <summary>A provider that breaks its contract after two words, each in its own way.</summary>
+    private sealed class BrokenProvider(string behaviour) : ILlmProvider
+    {
+        public Task<ChatResult> GenerateAsync(ChatRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public async IAsyncEnumerable<StreamEvent> GenerateStreamAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            yield return new StartEvent("", "test/model", "Test");
+            yield return new DeltaEvent("two ");
+            await Task.Yield();
+            switch (behaviour)
+            {
+                case "throws":
+                    throw new InvalidOperationException("a defect in the provider");
+                case "cancels-itself":
+                    throw new OperationCanceledException("a timeout of its own");
+                default:
+                    yield break;
+            }
+        }
+    }
+}
