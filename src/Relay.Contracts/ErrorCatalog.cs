@@ -129,8 +129,12 @@ public static class ErrorCatalog
         var md = new StringBuilder();
         md.Append("# Error codes\n\n")
           .Append("Generated from `ErrorCatalog` in `src/Relay.Contracts`; a test fails when this file is stale.\n\n")
-          .Append("Every error, before a stream (as the HTTP status with body `{\"error\":{\"code\",\"message\",\"retryable\",\"retry_after_ms\"}}`)\n")
-          .Append("or inside one (as the final `error` event), carries one of these codes.\n\n")
+          .Append("Every error, before a stream (as the HTTP status with body\n")
+          .Append("`{\"error\":{\"code\",\"message\",\"retryable\",\"retry_after_ms\"},\"request_id\"}`; on `/v1/chat/completions` and\n")
+          .Append("`/v1/models` OpenAI's `{\"error\":{\"message\",\"type\",\"code\"},\"request_id\"}` with the code in lower case) or inside\n")
+          .Append("one (as the final `error` event), carries one of these codes. Every route answers every failure this way: one\n")
+          .Append("exception handler maps a known error to its code and status and anything unexpected to `INTERNAL_ERROR`.\n")
+          .Append("`request_id` is the response's `X-Request-Id`: quote it when reporting a problem.\n\n")
           .Append("| code | HTTP | retryable | when it happens | what to do |\n")
           .Append("|---|---|---|---|---|\n");
         foreach (var e in Entries)

@@ -15,4 +15,7 @@ internal static partial class EdgeLog
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Stream {StreamId} abandoned: no reader within the grace period; upstream cancelled")]
     public static partial void Abandoned(ILogger logger, string streamId);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "{Method} {Path} failed")]
+    public static partial void RequestFailed(ILogger logger, string method, string path, Exception exception);
 }

@@ -20,7 +20,9 @@ internal static class ErrorResults
                 httpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(ms / 1000.0)).ToString(CultureInfo.InvariantCulture);
             }
 
-            return httpContext.Response.WriteAsJsonAsync(new ErrorResponse(error), RelayJsonContext.Default.ErrorResponse, contentType: "application/json", httpContext.RequestAborted);
+            var requestId = httpContext.Response.Headers[EdgeMiddleware.RequestIdHeader].ToString();
+            var body = new ErrorResponse(error, requestId.Length > 0 ? requestId : null);
+            return httpContext.Response.WriteAsJsonAsync(body, RelayJsonContext.Default.ErrorResponse, contentType: "application/json", httpContext.RequestAborted);
         }
     }
 }

@@ -62,6 +62,22 @@ internal sealed class RelayEdgeOptionsSetup(IConfiguration configuration) : ICon
             errors.Add("RELAY_DEFAULT_MODEL must not be empty.");
         }
 
+        foreach (var proxy in configuration.GetSection("Relay:KnownProxies").Get<string[]>() ?? [])
+        {
+            if (!System.Net.IPAddress.TryParse(proxy, out _))
+            {
+                errors.Add($"Relay:KnownProxies must list IP addresses, got '{proxy}'.");
+            }
+        }
+
+        foreach (var network in configuration.GetSection("Relay:KnownNetworks").Get<string[]>() ?? [])
+        {
+            if (!System.Net.IPNetwork.TryParse(network, out _))
+            {
+                errors.Add($"Relay:KnownNetworks must list CIDR ranges such as 173.245.48.0/20, got '{network}'.");
+            }
+        }
+
         if (options.MaxStreamBytes < 64 * 1024)
         {
             errors.Add("Relay:MaxStreamBytes must be at least 65536.");

@@ -20,14 +20,21 @@ internal static class RelayLimits
     {
         services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
 
-        // Behind a reverse proxy, the client address comes from X-Forwarded-For, but only from known proxies.
+        // Behind a reverse proxy, the client address comes from X-Forwarded-For, but only from known proxies: single
+        // addresses (Relay:KnownProxies) or CIDR ranges (Relay:KnownNetworks, e.g. a CDN's published ranges).
         var proxies = configuration.GetSection("Relay:KnownProxies").Get<string[]>() ?? [];
+        var networks = configuration.GetSection("Relay:KnownNetworks").Get<string[]>() ?? [];
         services.Configure<ForwardedHeadersOptions>(f =>
         {
             f.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             foreach (var proxy in proxies)
             {
                 f.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+
+            foreach (var network in networks)
+            {
+                f.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
             }
         });
         var perMinute = int.TryParse(configuration["RELAY_RATE_LIMIT"], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 600;
@@ -81,10 +88,16 @@ internal static class RelayLimits
         return app;
     }
 
-    /// <summary>Per token when tokens are used, else per client address.</summary>
-    private static string PartitionKey(HttpContext context)
+    /// <summary>
+    /// Per authenticated token when RELAY_TOKENS is on, else per client address (through known proxies, the forwarded
+    /// one). Never the raw Authorization header: with tokens off any bearer is accepted, and a new one per request
+    /// would otherwise dodge the limit.
+    /// </summary>
+    internal static string PartitionKey(HttpContext context)
     {
-        var auth = context.Request.Headers.Authorization.ToString();
-        return auth.Length > 0 ? "t:" + auth.GetHashCode(StringComparison.Ordinal) : "a:" + context.Connection.RemoteIpAddress;
+        var tokens = context.RequestServices.GetRequiredService<TokenAuthenticator>();
+        return tokens.Enabled && tokens.Authenticate(context.Request) is { Length: > 0 } owner
+            ? "t:" + owner
+            : "a:" + context.Connection.RemoteIpAddress;
     }
 }

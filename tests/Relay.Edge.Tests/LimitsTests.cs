@@ -29,6 +29,57 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task A_new_bearer_on_each_request_does_not_dodge_the_limit_when_tokens_are_off()
+    {
+        await using var servers = await RelayServers.StartAsync(edgeSettings: new Dictionary<string, string?> { ["RELAY_RATE_LIMIT"] = "2" }, cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=1";
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var http = servers.CreateClient($"sk-fresh-{i}");
+            using var response = await http.SendAsync(Sse.Post(), Ct);
+            codes.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], codes);
+    }
+
+    [Fact]
+    public async Task With_tokens_the_limit_is_per_authenticated_token_and_CIDR_networks_are_trusted_proxies()
+    {
+        await using var servers = await RelayServers.StartAsync(
+            edgeSettings: new Dictionary<string, string?> { ["RELAY_RATE_LIMIT"] = "1", ["RELAY_TOKENS"] = "tok-a,tok-b", ["Relay:KnownNetworks:0"] = "127.0.0.0/8" },
+            cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=1";
+        using var a = servers.CreateClient("tok-a");
+        using var b = servers.CreateClient("tok-b");
+        using (var first = await a.SendAsync(Sse.Post(), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        using (var second = await a.SendAsync(Sse.Post(), Ct))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        }
+
+        using (var other = await b.SendAsync(Sse.Post(), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        }
+
+        // Wrong tokens are limited by address, and through a trusted network the address is the forwarded one.
+        using var wrong = servers.CreateClient("tok-wrong");
+        foreach (var (client, expected) in new[] { ("203.0.113.7", HttpStatusCode.Unauthorized), ("203.0.113.7", HttpStatusCode.TooManyRequests), ("203.0.113.8", HttpStatusCode.Unauthorized) })
+        {
+            using var request = Sse.Post();
+            request.Headers.Add("X-Forwarded-For", client);
+            using var response = await wrong.SendAsync(request, Ct);
+            Assert.Equal(expected, response.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Routing_errors_on_v1_carry_the_error_body_and_every_response_a_request_id()
     {
         await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);

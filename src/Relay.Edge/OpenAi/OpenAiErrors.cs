@@ -8,7 +8,7 @@ namespace Relay.Edge.OpenAi;
 /// <summary>Errors in OpenAI's shape, <c>{"error":{"message","type","code"}}</c>, with the taxonomy's status.</summary>
 internal static class OpenAiErrors
 {
-    public static byte[] Body(StreamError error)
+    public static byte[] Body(StreamError error, string? requestId = null)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer, StreamEventSerializer.WriterOptions))
@@ -19,6 +19,11 @@ internal static class OpenAiErrors
             w.WriteString("type", Type(error));
             w.WriteString("code", error.WireName.ToLowerInvariant());
             w.WriteEndObject();
+            if (requestId is { Length: > 0 })
+            {
+                w.WriteString("request_id", requestId);
+            }
+
             w.WriteEndObject();
         }
 
@@ -47,7 +52,7 @@ internal static class OpenAiErrors
                 httpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(ms / 1000.0)).ToString(CultureInfo.InvariantCulture);
             }
 
-            await httpContext.Response.Body.WriteAsync(Body(error), httpContext.RequestAborted);
+            await httpContext.Response.Body.WriteAsync(Body(error, httpContext.Response.Headers[EdgeMiddleware.RequestIdHeader].ToString()), httpContext.RequestAborted);
         }
     }
 }

@@ -86,6 +86,11 @@ internal sealed class StreamManager
             Abandon(session);
             return (null, ex.Error);
         }
+        catch
+        {
+            Abandon(session);
+            throw;
+        }
 
         if (!created)
         {
