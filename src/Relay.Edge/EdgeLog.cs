@@ -18,4 +18,7 @@ internal static partial class EdgeLog
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "{Method} {Path} failed")]
     public static partial void RequestFailed(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Stream {StreamId} dropped before its grace period ended: the edge holds its limit of buffered bytes")]
+    public static partial void Evicted(ILogger logger, string streamId);
 }

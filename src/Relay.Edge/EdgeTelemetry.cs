@@ -27,6 +27,9 @@ internal sealed class EdgeTelemetry : IDisposable
         BytesOut = _meter.CreateCounter<long>("relay.bytes_out", "By", "Event data bytes written to clients");
     }
 
+    /// <summary>The meter, for gauges observed from the services that own the values.</summary>
+    public Meter Meter => _meter;
+
     public UpDownCounter<long> ActiveStreams { get; }
 
     public Counter<long> Streams { get; }

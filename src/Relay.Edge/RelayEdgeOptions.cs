@@ -27,6 +27,12 @@ public sealed class RelayEdgeOptions
     /// <summary>The most bytes of events held per stream; a larger answer ends with STREAM_TOO_LARGE.</summary>
     public int MaxStreamBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes all streams together may hold in memory (RELAY_MAX_BUFFERED_BYTES), streams in their grace period included.
+    /// Past it, finished streams are dropped oldest first, then new streams get 503 OVERLOADED; running ones go on.
+    /// </summary>
+    public long MaxBufferedBytes { get; set; } = 512L * 1024 * 1024;
+
     /// <summary>The longest a generation may run; then the upstream is cancelled and readers get UPSTREAM_TIMEOUT.</summary>
     public TimeSpan MaxGenerationTime { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -36,6 +36,18 @@ internal sealed class RelayEdgeOptionsSetup(IConfiguration configuration) : ICon
             }
         }
 
+        if (NonEmpty(configuration["RELAY_MAX_BUFFERED_BYTES"]) is { } buffered)
+        {
+            if (long.TryParse(buffered, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes))
+            {
+                options.MaxBufferedBytes = bytes;
+            }
+            else
+            {
+                _errors.Add($"RELAY_MAX_BUFFERED_BYTES must be a whole number of bytes (e.g. 536870912), got '{buffered}'.");
+            }
+        }
+
         if (NonEmpty(configuration["RELAY_MAX_STREAMS"]) is { } max)
         {
             if (int.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1)
@@ -76,6 +88,11 @@ internal sealed class RelayEdgeOptionsSetup(IConfiguration configuration) : ICon
             {
                 errors.Add($"Relay:KnownNetworks must list CIDR ranges such as 173.245.48.0/20, got '{network}'.");
             }
+        }
+
+        if (options.MaxBufferedBytes < 64 * 1024)
+        {
+            errors.Add("RELAY_MAX_BUFFERED_BYTES (Relay:MaxBufferedBytes) must be at least 65536.");
         }
 
         if (options.MaxStreamBytes < 64 * 1024)

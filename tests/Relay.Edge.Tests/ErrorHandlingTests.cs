@@ -63,6 +63,8 @@ public sealed class ErrorHandlingTests
             remove => _inner.CancelRequested -= value;
         }
 
+        public long HeldBytes => _inner.HeldBytes;
+
         public ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default) => throw failure;
 
         public ValueTask<StreamInfo?> GetInfoAsync(string streamId, CancellationToken cancellationToken = default) => throw failure;

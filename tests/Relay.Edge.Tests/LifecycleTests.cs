@@ -124,6 +124,66 @@ public sealed class LifecycleTests
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
 
+    [Fact]
+    public async Task Past_the_edge_wide_byte_budget_finished_streams_are_dropped_first_then_new_streams_get_503()
+    {
+        await using var servers = await RelayServers.StartAsync(edgeSettings: new Dictionary<string, string?> { ["RELAY_MAX_BUFFERED_BYTES"] = "65536" }, cancellationToken: Ct);
+        var manager = servers.Edge.Services.GetRequiredService<StreamManager>();
+        var store = servers.Edge.Services.GetRequiredService<IStreamStore>();
+        using var http = servers.CreateClient();
+
+        // A finished stream in its grace period holds more than the budget...
+        servers.Simulator.DefaultKnobs = "tokens=3000";
+        using (var big = await http.SendAsync(Sse.Post(streamId: "big-done-1"), HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            Assert.Equal(3003, (await Sse.ReadAllAsync(big, Ct)).Count); // start, 3000 deltas, usage, done
+        }
+
+        Assert.True(store.HeldBytes >= 65536, $"{store.HeldBytes} bytes held");
+
+        // ... so the next stream drops it.
+        servers.Simulator.DefaultKnobs = "tokens=5";
+        using (var small = await http.SendAsync(Sse.Post(streamId: "small-one-1"), HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+            await Sse.ReadAllAsync(small, Ct);
+        }
+
+        using (var dropped = await http.SendAsync(Sse.Resume("big-done-1", null), Ct))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, dropped.StatusCode);
+        }
+
+        // A running stream over the budget is never dropped: new streams are refused instead, and it goes on.
+        servers.Simulator.DefaultKnobs = "tokens=3000;gate=budget@2990";
+        using var running = await http.SendAsync(Sse.Post(streamId: "big-running-1"), HttpCompletionOption.ResponseHeadersRead, Ct);
+        await using var events = Relay.Contracts.Sse.SseEventReader.ReadAsync(await running.Content.ReadAsStreamAsync(Ct), cancellationToken: Ct).GetAsyncEnumerator(Ct);
+        while (await events.MoveNextAsync() && !events.Current.LastEventId.EndsWith(":2900", StringComparison.Ordinal))
+        {
+        }
+
+        using (var refused = await http.SendAsync(Sse.Post(streamId: "refused-one-1"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+            Assert.Contains("OVERLOADED", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        var metrics = await http.GetStringAsync("metrics", Ct);
+        Assert.Contains("relay_streams_held{", metrics, StringComparison.Ordinal);
+        Assert.Contains("relay_buffered", metrics, StringComparison.Ordinal);
+
+        servers.Simulator.Gates.Release("budget");
+        var last = "";
+        while (await events.MoveNextAsync())
+        {
+            last = events.Current.EventType;
+        }
+
+        Assert.Equal("done", last);
+        Assert.Equal(0, manager.ActiveGenerations);
+    }
+
     [Theory]
     [InlineData("throws")]
     [InlineData("cancels-itself")]

@@ -12,6 +12,9 @@ public interface IStreamStore
     /// <summary>Raised with a stream id when a cancel was asked for on another instance (the owner acts on it).</summary>
     event Action<string>? CancelRequested;
 
+    /// <summary>Bytes this instance holds for all its streams (0 for a shared store, whose memory is Redis's).</summary>
+    long HeldBytes { get; }
+
     /// <summary>Creates an empty stream owned by this instance; false when the id is taken.</summary>
     /// <exception cref="StreamErrorException">STORE_UNAVAILABLE when the store cannot be reached.</exception>
     ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default);

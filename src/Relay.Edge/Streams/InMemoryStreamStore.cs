@@ -10,6 +10,7 @@ internal sealed class InMemoryStreamStore(IOptions<RelayEdgeOptions> options) : 
 {
     private readonly ConcurrentDictionary<string, (StreamInfo Info, StreamBuffer Buffer)> _streams = new(StringComparer.Ordinal);
     private readonly int _maxBytes = options.Value.MaxStreamBytes;
+    private long _heldBytes;
 
     /// <summary>Never raised: every stream is produced by this instance, which cancels it directly.</summary>
     public event Action<string>? CancelRequested
@@ -20,8 +21,20 @@ internal sealed class InMemoryStreamStore(IOptions<RelayEdgeOptions> options) : 
 
     public int Count => _streams.Count;
 
-    public ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_streams.TryAdd(streamId, (info, new StreamBuffer(_maxBytes))));
+    /// <inheritdoc />
+    public long HeldBytes => Interlocked.Read(ref _heldBytes);
+
+    public ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default)
+    {
+        var buffer = new StreamBuffer(_maxBytes);
+        if (!_streams.TryAdd(streamId, (info, buffer)))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        Interlocked.Add(ref _heldBytes, buffer.HeldBytes);
+        return ValueTask.FromResult(true);
+    }
 
     public ValueTask<StreamInfo?> GetInfoAsync(string streamId, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(_streams.TryGetValue(streamId, out var s) ? s.Info : null);
@@ -30,8 +43,17 @@ internal sealed class InMemoryStreamStore(IOptions<RelayEdgeOptions> options) : 
 
     public ValueTask RequestCancelAsync(string streamId, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
-    public ValueTask<long> AppendAsync(string streamId, StreamEvent streamEvent, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Get(streamId).Append(streamEvent));
+    public ValueTask<long> AppendAsync(string streamId, StreamEvent streamEvent, CancellationToken cancellationToken = default)
+    {
+        // Every append counts toward the edge-wide budget (Relay:MaxBufferedBytes), which the stream manager enforces.
+        var seq = Get(streamId).Append(streamEvent, out var grown);
+        if (grown != 0)
+        {
+            Interlocked.Add(ref _heldBytes, grown);
+        }
+
+        return ValueTask.FromResult(seq);
+    }
 
     public ValueTask<long?> GetLastSeqAsync(string streamId, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(_streams.TryGetValue(streamId, out var s) ? s.Buffer.LastSeq : (long?)null);
@@ -41,12 +63,13 @@ internal sealed class InMemoryStreamStore(IOptions<RelayEdgeOptions> options) : 
 
     public ValueTask RemoveAsync(string streamId, CancellationToken cancellationToken = default)
     {
-        _streams.TryRemove(streamId, out _);
+        if (_streams.TryRemove(streamId, out var removed))
+        {
+            Interlocked.Add(ref _heldBytes, -removed.Buffer.HeldBytes);
+        }
+
         return ValueTask.CompletedTask;
     }
-
-    /// <summary>Bytes held by one stream (for tests and the benchmark).</summary>
-    internal int HeldBytes(string streamId) => Get(streamId).HeldBytes;
 
     private static async IAsyncEnumerable<StoredEvent> ReadCoreAsync(StreamBuffer buffer, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -64,7 +64,11 @@ internal sealed class StreamBuffer(int maxBytes)
 
     /// <summary>Appends an event; past the bound only a terminal error is still accepted.</summary>
     /// <exception cref="StreamErrorException">STREAM_TOO_LARGE.</exception>
-    public long Append(StreamEvent streamEvent)
+    public long Append(StreamEvent streamEvent) => Append(streamEvent, out _);
+
+    /// <summary>Appends an event and says by how many bytes the buffer grew (its arrays, not only the event).</summary>
+    /// <exception cref="StreamErrorException">STREAM_TOO_LARGE.</exception>
+    public long Append(StreamEvent streamEvent, out int grown)
     {
         var data = StreamEventSerializer.SerializeData(streamEvent);
         var kind = (byte)Array.IndexOf(Names, streamEvent.WireName);
@@ -82,7 +86,9 @@ internal sealed class StreamBuffer(int maxBytes)
                 throw new StreamErrorException(StreamErrorCode.StreamTooLarge, $"The answer outgrew the edge's limit of {maxBytes} bytes per stream.");
             }
 
+            var held = _bytes.Length + _kinds.Length + (_ends.Length * sizeof(int));
             EnsureCapacity(data.Length);
+            grown = _bytes.Length + _kinds.Length + (_ends.Length * sizeof(int)) - held;
             data.CopyTo(_bytes, _length);
             _length += data.Length;
             _kinds[_count] = kind;

@@ -28,6 +28,12 @@ internal sealed class StreamManager
 
         // A DELETE that reached another instance arrives here through the store.
         _store.CancelRequested += OnCancelRequested;
+        telemetry.Meter.CreateObservableGauge("relay.streams.held", () => new[]
+        {
+            new System.Diagnostics.Metrics.Measurement<long>(ActiveGenerations, new KeyValuePair<string, object?>("state", "generating")),
+            new System.Diagnostics.Metrics.Measurement<long>(Math.Max(0, HeldStreams - ActiveGenerations), new KeyValuePair<string, object?>("state", "grace")),
+        }, description: "Streams this instance holds: generating, or finished and in their grace period");
+        telemetry.Meter.CreateObservableGauge("relay.buffered", () => _store.HeldBytes, "By", "Bytes of events held in memory for all streams");
     }
 
     /// <summary>Raised with a stream id each time its grace period starts (for tests that drive time).</summary>
@@ -59,6 +65,12 @@ internal sealed class StreamManager
         {
             Interlocked.Decrement(ref _active);
             return (null, StreamError.Create(StreamErrorCode.Overloaded, $"The edge is running its limit of {_options.MaxStreams} generations.", TimeSpan.FromSeconds(1)));
+        }
+
+        if (!MakeRoom())
+        {
+            Interlocked.Decrement(ref _active);
+            return (null, StreamError.Create(StreamErrorCode.Overloaded, $"The edge holds its limit of {_options.MaxBufferedBytes} bytes of streams.", TimeSpan.FromSeconds(1)));
         }
 
         // The grace period runs whenever nobody is attached, from now on, even before the first event: a client that
@@ -170,6 +182,31 @@ internal sealed class StreamManager
         }
     }
 
+    /// <summary>
+    /// Keeps the bytes of all streams under <see cref="RelayEdgeOptions.MaxBufferedBytes"/> for a new stream: finished
+    /// streams waiting out their grace period are dropped, oldest first; false when that is not enough (running streams
+    /// are never touched).
+    /// </summary>
+    private bool MakeRoom()
+    {
+        if (_store.HeldBytes < _options.MaxBufferedBytes)
+        {
+            return true;
+        }
+
+        foreach (var finished in _sessions.Values.Where(s => s.Finished).OrderBy(s => s.FinishedAt).ToList())
+        {
+            EdgeLog.Evicted(_logger, finished.Id);
+            Forget(finished);
+            if (_store.HeldBytes < _options.MaxBufferedBytes)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The idempotency fingerprint: a hash of the request without its stream id (never the request itself).</summary>
     private static string Fingerprint(ChatRequest request) =>
         Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request with { StreamId = null }, RelayJsonContext.Default.ChatRequest)));
@@ -198,6 +235,7 @@ internal sealed class StreamManager
         finally
         {
             Interlocked.Decrement(ref _active);
+            session.FinishedAt = _time.GetTimestamp();
             session.Finished = true;
             if (!session.Expired && session.Started.Task.Result is null && _sessions.TryGetValue(session.Id, out var current) && ReferenceEquals(current, session))
             {

@@ -28,6 +28,9 @@ internal sealed class StreamSession(string id, string owner, string fingerprint)
     /// <summary>Set once the generation ended (its terminal event is written, or it never started).</summary>
     public bool Finished { get; set; }
 
+    /// <summary>When the generation ended (a timestamp), so the oldest finished streams are dropped first under memory pressure.</summary>
+    public long FinishedAt { get; set; }
+
     /// <summary>Set when the grace period passed with nobody attached while it still ran: it is freed as soon as it ends.</summary>
     public bool Expired { get; set; }
 

@@ -56,6 +56,9 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
 
     public event Action<string>? CancelRequested;
 
+    /// <inheritdoc />
+    public long HeldBytes => 0;
+
     public bool IsConnected => _redis.IsConnected;
 
     public async ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default)
