@@ -39,6 +39,9 @@ internal sealed class StreamManager
     /// <summary>Raised with a stream id each time its grace period starts (for tests that drive time).</summary>
     internal event Action<string>? GraceStarted;
 
+    /// <summary>Raised with each new session (for tests that prove none stays reachable).</summary>
+    internal event Action<object>? SessionCreated;
+
     /// <summary>Raised with a stream id once the stream is freed (for tests).</summary>
     internal event Action<string>? Freed;
 
@@ -114,6 +117,7 @@ internal sealed class StreamManager
                 : (null, StreamError.Create(StreamErrorCode.StreamConflict));
         }
 
+        SessionCreated?.Invoke(session);
         _ = Task.Run(() => GenerateAsync(session, request with { StreamId = id }), CancellationToken.None);
         return (new StreamStart(id, session.Started.Task), null);
     }

@@ -1,0 +1,271 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Relay.Contracts;
+using Relay.Edge.Streams;
+using Relay.Simulator;
+using Relay.Testing;
+
+namespace Relay.Edge.Tests;
+
+/// <summary>
+/// The whole lifecycle under a seeded mix of faults: 2,000 streams through a real edge on the simulator, then, once the grace
+/// period has passed on the edge's clock, nothing is left: no stream, no byte, no session reachable, no upstream generating.
+/// </summary>
+public sealed class LifecycleProofTests
+{
+    private const int Streams = 2_000;
+    private const int Batch = 50;
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private enum Kind
+    {
+        Completed,
+        Deleted,
+        AbandonedBeforeFirstToken,
+        AbandonedMidStream,
+        SlowReaderPastGrace,
+        ResumedAfterCut,
+        DuplicatePosts,
+    }
+
+    [Fact]
+    public async Task Two_thousand_streams_of_a_seeded_fault_mix_leave_nothing_behind()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var servers = await RelayServers.StartAsync(
+            edgeSettings: new Dictionary<string, string?> { ["RELAY_RATE_LIMIT"] = "0" },
+            edgeServices: s => s.AddSingleton<TimeProvider>(time),
+            cancellationToken: Ct);
+        var manager = servers.Edge.Services.GetRequiredService<StreamManager>();
+        var store = servers.Edge.Services.GetRequiredService<IStreamStore>();
+        using var http = servers.CreateClient();
+
+        var sessions = new ConcurrentBag<WeakReference>();
+        var created = new ConcurrentDictionary<string, TaskCompletionSource>();
+        TaskCompletionSource Created(string id) => created.GetOrAdd(id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        manager.SessionCreated += s =>
+        {
+            sessions.Add(new WeakReference(s));
+            Created(((StreamSession)s).Id).TrySetResult();
+        };
+        var left = new ConcurrentDictionary<string, TaskCompletionSource>();
+        manager.GraceStarted += id =>
+        {
+            if (left.TryRemove(id, out var armed))
+            {
+                armed.TrySetResult();
+            }
+        };
+        var freed = new ConcurrentDictionary<string, byte>();
+        manager.Freed += id => freed.TryAdd(id, 0);
+
+        var random = new Random(20261130);
+        var counts = new Dictionary<Kind, int>();
+        var graceAfterLeaving = new ConcurrentBag<Task>();
+        var slowReaders = new List<IAsyncEnumerator<StoredEvent>>();
+        var ids = new List<string>();
+        var terminals = 0;
+        for (var b = 0; b < Streams / Batch; b++)
+        {
+            var kind = (Kind)random.Next(Enum.GetValues<Kind>().Length);
+            counts[kind] = counts.GetValueOrDefault(kind) + Batch;
+            var gate = $"gate-{b}";
+            servers.Simulator.DefaultKnobs = kind switch
+            {
+                Kind.Deleted => "tokens=200;stall=@3",
+                Kind.AbandonedBeforeFirstToken => $"tokens=20;gate={gate}@1",
+                Kind.AbandonedMidStream => "tokens=40;stall=@5",
+                Kind.ResumedAfterCut => "tokens=60;interval=1ms",
+                _ => "tokens=20",
+            };
+            var batchIds = Enumerable.Range(0, Batch).Select(i => $"proof-{b:D3}-{i:D3}").ToList();
+            ids.AddRange(batchIds);
+            var runs = batchIds.Select(id => RunAsync(kind, id, gate, random.Next(2, 50))).ToList();
+            await Task.WhenAll(runs);
+            terminals += runs.Sum(r => r.Result);
+        }
+
+        // The clients that left: once each one's grace period has started, it passes, and the upstream is aborted.
+        var leaving = Task.WhenAll(graceAfterLeaving);
+        await Task.WhenAny(leaving, Task.Delay(TimeSpan.FromSeconds(30), TimeProvider.System, Ct));
+        Assert.True(leaving.IsCompleted, $"the grace period never started for {string.Join(", ", left.Keys.Take(5))} ({left.Count} in all)");
+        var abandoned = counts.GetValueOrDefault(Kind.AbandonedBeforeFirstToken) + counts.GetValueOrDefault(Kind.AbandonedMidStream);
+
+        // Deleted and abandoned streams stall upstream (a gate or a stall), so none can finish by itself: each must be aborted.
+        var aborted = counts.GetValueOrDefault(Kind.Deleted) + abandoned;
+        time.Advance(Grace + TimeSpan.FromSeconds(1));
+        var aborts = servers.Simulator.WaitForAbortsAsync(aborted, Ct);
+        await Task.WhenAny(aborts, Task.Delay(TimeSpan.FromSeconds(30), TimeProvider.System, Ct));
+        Assert.True(aborts.IsCompleted, $"expected {aborted} aborts: {servers.Simulator.GetStats() with { Aborts = [] }}; {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}"))}; held {manager.HeldStreams}, active {manager.ActiveGenerations}");
+
+        // Slow readers stayed past the grace of their finished streams: those are still held, until the readers leave.
+        Assert.True(manager.HeldStreams >= slowReaders.Count, $"{manager.HeldStreams} held, {slowReaders.Count} slow readers");
+        foreach (var reader in slowReaders)
+        {
+            await reader.DisposeAsync();
+        }
+
+        // Every stream's grace period has started by now or starts as its last reader's response completes on the edge;
+        // the edge's clock moves in grace-sized steps until all are freed (bounded: the run fails after 20 steps).
+        for (var step = 0; step < 20 && freed.Count < ids.Count; step++)
+        {
+            time.Advance(Grace + TimeSpan.FromSeconds(1));
+            await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, Ct);
+        }
+
+        Assert.Equal(ids.Count, ids.Count(freed.ContainsKey));
+        Assert.Equal(0, manager.HeldStreams);
+        Assert.Equal(0, manager.ActiveGenerations);
+        Assert.Equal(0, store.HeldBytes);
+        var stats = servers.Simulator.GetStats();
+        Assert.Equal(0, stats.ActiveStreams);
+        Assert.Equal(Streams, stats.Requests); // duplicate POSTs attached to one generation each
+        Assert.Equal(aborted, stats.AbortedByClient);
+        Assert.Equal(Streams - aborted, stats.Completed);
+        Assert.Equal(Streams - abandoned + (counts.GetValueOrDefault(Kind.DuplicatePosts) * 2), terminals);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.Equal(Streams, sessions.Count);
+        Assert.Equal(0, sessions.Count(w => w.IsAlive));
+        TestContext.Current.SendDiagnosticMessage("lifecycle proof: " + string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")));
+
+        // One stream, one kind of ending; returns how many readers saw exactly one terminal event.
+        async Task<int> RunAsync(Kind kind, string id, string gate, int cut)
+        {
+            switch (kind)
+            {
+                case Kind.Deleted:
+                {
+                    using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                    var events = await ReadAsync(response, stopAfterDeltas: 1);
+                    using (await http.DeleteAsync($"v1/chat/stream/{id}", Ct))
+                    {
+                    }
+
+                    events.AddRange(await ReadAsync(response));
+                    AssertOneTerminal(events, StreamErrorCode.Cancelled);
+                    return 1;
+                }
+
+                case Kind.AbandonedBeforeFirstToken:
+                {
+                    using var client = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+                    var post = http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, client.Token);
+                    // Every stream of the batch is held upstream before any client leaves (and before the next batch's knobs).
+                    await servers.Simulator.Gates.WaitReachedAsync(gate, Batch, Ct);
+                    await Created(id).Task.WaitAsync(Ct);
+                    graceAfterLeaving.Add(WatchLeaving(id));
+                    await client.CancelAsync();
+                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() => post);
+                    return 0;
+                }
+
+                case Kind.AbandonedMidStream:
+                {
+                    using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                    await ReadAsync(response, stopAfterDeltas: 3);
+                    graceAfterLeaving.Add(WatchLeaving(id));
+                    return 0; // disposing the response drops the connection
+                }
+
+                case Kind.SlowReaderPastGrace:
+                {
+                    using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                    var reader = manager.ReadAsync(id, 0, Ct).GetAsyncEnumerator(Ct);
+                    Assert.True(await reader.MoveNextAsync());
+                    lock (slowReaders)
+                    {
+                        slowReaders.Add(reader);
+                    }
+
+                    AssertOneTerminal(await ReadAsync(response), null);
+                    return 1;
+                }
+
+                case Kind.ResumedAfterCut:
+                {
+                    List<StreamEvent> first;
+                    using (var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct))
+                    {
+                        first = await ReadAsync(response, stopAfterEvents: cut);
+                    }
+
+                    using var resumed = await http.SendAsync(Sse.Resume(id, first[^1].EventId), HttpCompletionOption.ResponseHeadersRead, Ct);
+                    var all = first.Concat(await ReadAsync(resumed)).ToList();
+                    Assert.Equal(Enumerable.Range(1, all.Count).Select(n => $"{id}:{n}"), all.Select(e => e.EventId));
+                    Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Tell me something")], tokens: 60).Text, Sse.Text(all));
+                    AssertOneTerminal(all, null);
+                    return 1;
+                }
+
+                case Kind.DuplicatePosts:
+                {
+                    var racing = await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ =>
+                    {
+                        using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                        return await ReadAsync(response);
+                    }));
+                    foreach (var events in racing)
+                    {
+                        AssertOneTerminal(events, null);
+                        Assert.Equal(racing[0].Select(e => e.EventId), events.Select(e => e.EventId));
+                    }
+
+                    return 3;
+                }
+
+                default:
+                {
+                    using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                    AssertOneTerminal(await ReadAsync(response), null);
+                    return 1;
+                }
+            }
+        }
+
+        Task WatchLeaving(string id)
+        {
+            var armed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            left[id] = armed;
+            return armed.Task;
+        }
+    }
+
+    private static void AssertOneTerminal(List<StreamEvent> events, StreamErrorCode? error)
+    {
+        var terminal = Assert.Single(events, e => e.IsTerminal);
+        Assert.Same(events[^1], terminal);
+        if (error is null)
+        {
+            Assert.IsType<DoneEvent>(terminal);
+        }
+        else
+        {
+            Assert.Equal(error, Assert.IsType<ErrorEvent>(terminal).Error.Code);
+        }
+    }
+
+    private static async Task<List<StreamEvent>> ReadAsync(HttpResponseMessage response, int stopAfterDeltas = int.MaxValue, int stopAfterEvents = int.MaxValue)
+    {
+        var events = new List<StreamEvent>();
+        var deltas = 0;
+        await foreach (var frame in Relay.Contracts.Sse.SseEventReader.ReadAsync(await response.Content.ReadAsStreamAsync(Ct), cancellationToken: Ct))
+        {
+            var e = StreamEventSerializer.Deserialize(frame.EventType, frame.Data, frame.LastEventId);
+            events.Add(e);
+            if ((e is DeltaEvent && ++deltas >= stopAfterDeltas) || events.Count >= stopAfterEvents)
+            {
+                break;
+            }
+        }
+
+        return events;
+    }
+}
