@@ -141,92 +141,92 @@ public sealed class LifecycleProofTests
             switch (kind)
             {
                 case Kind.Deleted:
-                {
-                    using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
-                    var events = await ReadAsync(response, stopAfterDeltas: 1);
-                    using (await http.DeleteAsync($"v1/chat/stream/{id}", Ct))
-                    {
-                    }
-
-                    events.AddRange(await ReadAsync(response));
-                    AssertOneTerminal(events, StreamErrorCode.Cancelled);
-                    return 1;
-                }
-
-                case Kind.AbandonedBeforeFirstToken:
-                {
-                    using var client = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-                    var post = http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, client.Token);
-                    // Every stream of the batch is held upstream before any client leaves (and before the next batch's knobs).
-                    await servers.Simulator.Gates.WaitReachedAsync(gate, Batch, Ct);
-                    await Created(id).Task.WaitAsync(Ct);
-                    graceAfterLeaving.Add(WatchLeaving(id));
-                    await client.CancelAsync();
-                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() => post);
-                    return 0;
-                }
-
-                case Kind.AbandonedMidStream:
-                {
-                    using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
-                    await ReadAsync(response, stopAfterDeltas: 3);
-                    graceAfterLeaving.Add(WatchLeaving(id));
-                    return 0; // disposing the response drops the connection
-                }
-
-                case Kind.SlowReaderPastGrace:
-                {
-                    using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
-                    var reader = manager.ReadAsync(id, 0, Ct).GetAsyncEnumerator(Ct);
-                    Assert.True(await reader.MoveNextAsync());
-                    lock (slowReaders)
-                    {
-                        slowReaders.Add(reader);
-                    }
-
-                    AssertOneTerminal(await ReadAsync(response), null);
-                    return 1;
-                }
-
-                case Kind.ResumedAfterCut:
-                {
-                    List<StreamEvent> first;
-                    using (var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct))
-                    {
-                        first = await ReadAsync(response, stopAfterEvents: cut);
-                    }
-
-                    using var resumed = await http.SendAsync(Sse.Resume(id, first[^1].EventId), HttpCompletionOption.ResponseHeadersRead, Ct);
-                    var all = first.Concat(await ReadAsync(resumed)).ToList();
-                    Assert.Equal(Enumerable.Range(1, all.Count).Select(n => $"{id}:{n}"), all.Select(e => e.EventId));
-                    Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Tell me something")], tokens: 60).Text, Sse.Text(all));
-                    AssertOneTerminal(all, null);
-                    return 1;
-                }
-
-                case Kind.DuplicatePosts:
-                {
-                    var racing = await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ =>
                     {
                         using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
-                        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                        return await ReadAsync(response);
-                    }));
-                    foreach (var events in racing)
-                    {
-                        AssertOneTerminal(events, null);
-                        Assert.Equal(racing[0].Select(e => e.EventId), events.Select(e => e.EventId));
+                        var events = await ReadAsync(response, stopAfterDeltas: 1);
+                        using (await http.DeleteAsync($"v1/chat/stream/{id}", Ct))
+                        {
+                        }
+
+                        events.AddRange(await ReadAsync(response));
+                        AssertOneTerminal(events, StreamErrorCode.Cancelled);
+                        return 1;
                     }
 
-                    return 3;
-                }
+                case Kind.AbandonedBeforeFirstToken:
+                    {
+                        using var client = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+                        var post = http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, client.Token);
+                        // Every stream of the batch is held upstream before any client leaves (and before the next batch's knobs).
+                        await servers.Simulator.Gates.WaitReachedAsync(gate, Batch, Ct);
+                        await Created(id).Task.WaitAsync(Ct);
+                        graceAfterLeaving.Add(WatchLeaving(id));
+                        await client.CancelAsync();
+                        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => post);
+                        return 0;
+                    }
+
+                case Kind.AbandonedMidStream:
+                    {
+                        using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                        await ReadAsync(response, stopAfterDeltas: 3);
+                        graceAfterLeaving.Add(WatchLeaving(id));
+                        return 0; // disposing the response drops the connection
+                    }
+
+                case Kind.SlowReaderPastGrace:
+                    {
+                        using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                        var reader = manager.ReadAsync(id, 0, Ct).GetAsyncEnumerator(Ct);
+                        Assert.True(await reader.MoveNextAsync());
+                        lock (slowReaders)
+                        {
+                            slowReaders.Add(reader);
+                        }
+
+                        AssertOneTerminal(await ReadAsync(response), null);
+                        return 1;
+                    }
+
+                case Kind.ResumedAfterCut:
+                    {
+                        List<StreamEvent> first;
+                        using (var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct))
+                        {
+                            first = await ReadAsync(response, stopAfterEvents: cut);
+                        }
+
+                        using var resumed = await http.SendAsync(Sse.Resume(id, first[^1].EventId), HttpCompletionOption.ResponseHeadersRead, Ct);
+                        var all = first.Concat(await ReadAsync(resumed)).ToList();
+                        Assert.Equal(Enumerable.Range(1, all.Count).Select(n => $"{id}:{n}"), all.Select(e => e.EventId));
+                        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Tell me something")], tokens: 60).Text, Sse.Text(all));
+                        AssertOneTerminal(all, null);
+                        return 1;
+                    }
+
+                case Kind.DuplicatePosts:
+                    {
+                        var racing = await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ =>
+                        {
+                            using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                            return await ReadAsync(response);
+                        }));
+                        foreach (var events in racing)
+                        {
+                            AssertOneTerminal(events, null);
+                            Assert.Equal(racing[0].Select(e => e.EventId), events.Select(e => e.EventId));
+                        }
+
+                        return 3;
+                    }
 
                 default:
-                {
-                    using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
-                    AssertOneTerminal(await ReadAsync(response), null);
-                    return 1;
-                }
+                    {
+                        using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                        AssertOneTerminal(await ReadAsync(response), null);
+                        return 1;
+                    }
             }
         }
 
