@@ -18,7 +18,7 @@ builder.Services.AddRelayEdge(builder.Configuration);
 try
 {
     var app = builder.Build();
-    app.UseRelayLimits();
+    app.UseTrafficLimits();
     app.MapRelayEdge();
     await app.RunAsync();
     return 0;

@@ -52,7 +52,7 @@ internal static class OpenAiErrors
                 httpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(ms / 1000.0)).ToString(CultureInfo.InvariantCulture);
             }
 
-            await httpContext.Response.Body.WriteAsync(Body(error, httpContext.Response.Headers[EdgeMiddleware.RequestIdHeader].ToString()), httpContext.RequestAborted);
+            await httpContext.Response.Body.WriteAsync(Body(error, httpContext.Response.Headers[RequestIdAndErrorMiddleware.RequestIdHeader].ToString()), httpContext.RequestAborted);
         }
     }
 }

@@ -73,7 +73,7 @@ internal static class OpenAiRequestReader
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, false, false, StreamError.Create(StreamErrorCode.RequestTooLarge, $"The body is over {RelayLimits.MaxBodyBytes} bytes."), 413);
+            return (null, false, false, StreamError.Create(StreamErrorCode.RequestTooLarge, $"The body is over {TrafficLimits.MaxBodyBytes} bytes."), 413);
         }
         catch (JsonException ex)
         {

@@ -61,7 +61,7 @@ public static class RelayEdgeExtensions
         services.AddHostedService<ShutdownCoordinator>();
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<UpstreamLocator>();
-        services.AddRelayLimits(probe, configuration);
+        services.AddTrafficLimits(probe, configuration);
         services.AddSingleton<ModelsEndpoint>();
         var health = services.AddHealthChecks().AddCheck<UpstreamHealthCheck>("upstream", tags: ["ready"]);
         if (probe.Redis is not null)
@@ -77,7 +77,7 @@ public static class RelayEdgeExtensions
     public static IEndpointRouteBuilder MapRelayEdge(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var v1 = endpoints.MapGroup("/v1").AddEndpointFilter<EdgeAuth>().RequireRateLimiting(RelayLimits.PostPolicy);
+        var v1 = endpoints.MapGroup("/v1").AddEndpointFilter<EdgeAuth>().RequireRateLimiting(TrafficLimits.PostPolicy);
         StreamEndpoints.Map(v1);
         OpenAi.OpenAiEndpoints.Map(v1);
         v1.MapGet("/models", (ModelsEndpoint models, HttpContext context) => models.GetAsync(context.RequestAborted));

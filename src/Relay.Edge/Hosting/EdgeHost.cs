@@ -51,7 +51,7 @@ public sealed class EdgeHost : IAsyncDisposable
         builder.Services.AddRelayEdge(builder.Configuration);
         services?.Invoke(builder.Services);
         var app = builder.Build();
-        app.UseRelayLimits();
+        app.UseTrafficLimits();
         app.MapRelayEdge();
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

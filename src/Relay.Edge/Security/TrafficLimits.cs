@@ -7,16 +7,16 @@ using Relay.Contracts;
 namespace Relay.Edge;
 
 /// <summary>
-/// Limits: RELAY_RATE_LIMIT POSTs a minute per token (or client address), bodies up to 1 MiB, CORS for
+/// Traffic limits: RELAY_RATE_LIMIT POSTs a minute per token (or client address), bodies up to 1 MiB, CORS for
 /// RELAY_CORS_ORIGINS, and the error body on every 4xx the framework itself produces on <c>/v1</c>.
 /// </summary>
-internal static class RelayLimits
+internal static class TrafficLimits
 {
     public const string PostPolicy = "relay-posts";
     public const int MaxBodyBytes = 1024 * 1024;
     private const string CorsPolicy = "relay-cors";
 
-    public static IServiceCollection AddRelayLimits(this IServiceCollection services, RelayEdgeOptions options, IConfiguration configuration)
+    public static IServiceCollection AddTrafficLimits(this IServiceCollection services, RelayEdgeOptions options, IConfiguration configuration)
     {
         services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
 
@@ -65,10 +65,10 @@ internal static class RelayLimits
     }
 
     /// <summary>The middleware, in order; call before mapping the endpoints.</summary>
-    public static IApplicationBuilder UseRelayLimits(this IApplicationBuilder app)
+    public static IApplicationBuilder UseTrafficLimits(this IApplicationBuilder app)
     {
         app.UseForwardedHeaders();
-        app.UseMiddleware<EdgeMiddleware>();
+        app.UseMiddleware<RequestIdAndErrorMiddleware>();
         app.UseCors(CorsPolicy);
         app.UseStatusCodePages(async context =>
         {

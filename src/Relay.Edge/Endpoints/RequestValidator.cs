@@ -20,7 +20,7 @@ internal static class RequestValidator
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, StreamError.Create(StreamErrorCode.RequestTooLarge, $"The body is over {RelayLimits.MaxBodyBytes} bytes."), 413);
+            return (null, StreamError.Create(StreamErrorCode.RequestTooLarge, $"The body is over {TrafficLimits.MaxBodyBytes} bytes."), 413);
         }
         catch (JsonException ex)
         {

@@ -20,7 +20,7 @@ internal static class ErrorResults
                 httpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(ms / 1000.0)).ToString(CultureInfo.InvariantCulture);
             }
 
-            var requestId = httpContext.Response.Headers[EdgeMiddleware.RequestIdHeader].ToString();
+            var requestId = httpContext.Response.Headers[RequestIdAndErrorMiddleware.RequestIdHeader].ToString();
             var body = new ErrorResponse(error, requestId.Length > 0 ? requestId : null);
             return httpContext.Response.WriteAsJsonAsync(body, RelayJsonContext.Default.ErrorResponse, contentType: "application/json", httpContext.RequestAborted);
         }

@@ -8,7 +8,7 @@ namespace Relay.Edge;
 /// Turns any exception a request ends with into the error taxonomy's status and body. Every response carries <c>X-Request-Id</c> (the request's own, or the trace id) and <c>X-Relay-Instance</c>,
 /// and every log line of the request is in its scope.
 /// </summary>
-internal sealed class EdgeMiddleware(RequestDelegate next, ILogger<EdgeMiddleware> logger, IOptions<RelayEdgeOptions> options)
+internal sealed class RequestIdAndErrorMiddleware(RequestDelegate next, ILogger<RequestIdAndErrorMiddleware> logger, IOptions<RelayEdgeOptions> options)
 {
     public const string RequestIdHeader = "X-Request-Id";
 
