@@ -21,8 +21,12 @@ internal static class Scenario
         return new Done(() => TestContext.Current.SendDiagnosticMessage($"{name}: {Stopwatch.GetElapsedTime(start).TotalSeconds:0.0} s"));
     }
 
-    /// <summary>Flattens a screen or an output for comparison: wrapping and line breaks aside.</summary>
-    public static string Flat(string s) => s.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
+    /// <summary>
+    /// Flattens a screen or an output for comparison: wrapping, line breaks and spaces aside (a terminal row that ends
+    /// where the text had a space shows no trailing space, so the space is lost at that wrap).
+    /// </summary>
+    public static string Flat(string s) =>
+        s.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal);
 
     /// <summary>How often <paramref name="part"/> occurs in <paramref name="text"/>.</summary>
     public static int Count(string text, string part)

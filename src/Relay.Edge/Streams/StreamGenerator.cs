@@ -76,7 +76,7 @@ internal sealed class StreamGenerator(ILlmProvider provider, IStreamStore store,
                 }
             }
         }
-        catch (StreamErrorException ex) when (ex.Error.Code is StreamErrorCode.StreamTooLarge or StreamErrorCode.StoreUnavailable or StreamErrorCode.StreamLost)
+        catch (StreamErrorException ex) when (ex.Error.Code is StreamErrorCode.StreamTooLarge or StreamErrorCode.StoreUnavailable or StreamErrorCode.StreamLost or StreamErrorCode.Cancelled)
         {
             session.Cancel(ex.Error.Code);
             failure = ex.Error;

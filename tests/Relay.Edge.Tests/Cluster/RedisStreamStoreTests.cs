@@ -90,14 +90,45 @@ public sealed class RedisStreamStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cancel_recorded_while_the_owner_was_away_stops_its_next_append_but_lets_the_terminal_event_in()
+    {
+        var (owner, other) = (Store("a"), Store("b"));
+        await owner.CreateAsync("missed-cancel", Info, Ct);
+        await owner.AppendAsync("missed-cancel", new StartEvent("missed-cancel", "m", null), Ct);
+
+        // The owner missed the pub/sub message (as while reconnecting): the record in Redis still reaches its next append.
+        await other.RequestCancelAsync("missed-cancel", Ct);
+        var ex = await Assert.ThrowsAsync<StreamErrorException>(() => owner.AppendAsync("missed-cancel", new DeltaEvent("more"), Ct).AsTask());
+        Assert.Equal(StreamErrorCode.Cancelled, ex.Error.Code);
+        Assert.Equal(2, await owner.AppendAsync("missed-cancel", new ErrorEvent(StreamError.Create(StreamErrorCode.Cancelled)), Ct));
+        Assert.Equal(["start", "error"], (await ReadAll(other, "missed-cancel", 0)).Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task One_heartbeat_key_per_instance_however_many_streams_it_produces()
+    {
+        var owner = Store("hb");
+        for (var i = 0; i < 20; i++)
+        {
+            await owner.CreateAsync($"beat-{i:D2}", Info, Ct);
+            await owner.AppendAsync($"beat-{i:D2}", new StartEvent($"beat-{i:D2}", "m", null), Ct);
+        }
+
+        using var redis = await ConnectionMultiplexer.ConnectAsync(_redis!.Address);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        Assert.Single(server.Keys(pattern: "relay:instance:hb"));
+        Assert.Empty(server.Keys(pattern: "relay:{beat-*}:lease"));
+    }
+
+    [Fact]
     public async Task Redis_refuses_a_second_writer_for_a_taken_seq()
     {
         var (a, b) = (Store("a"), Store("b"));
         await a.CreateAsync("race", Info, Ct);
         await a.AppendAsync("race", new StartEvent("race", "m", null), Ct);
         var data = StreamEventSerializer.SerializeData(new DeltaEvent("intruder"));
-        Assert.False(await b.TryAppendAsync("race", 1, "delta", data, terminal: false));
-        Assert.True(await b.TryAppendAsync("race", 2, "delta", data, terminal: false));
+        Assert.Equal(RedisStreamStore.AppendResult.Taken, await b.TryAppendAsync("race", 1, "delta", data, terminal: false, Ct));
+        Assert.Equal(RedisStreamStore.AppendResult.Appended, await b.TryAppendAsync("race", 2, "delta", data, terminal: false, Ct));
 
         // The owner's next write takes seq 2, which is gone: it learns it lost the stream.
         var ex = await Assert.ThrowsAsync<StreamErrorException>(() => a.AppendAsync("race", new DeltaEvent("late"), Ct).AsTask());

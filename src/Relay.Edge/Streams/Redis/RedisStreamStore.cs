@@ -10,23 +10,29 @@ namespace Relay.Edge.Streams.Redis;
 /// entry ids <c>0-&lt;seq&gt;</c>, so Redis itself refuses a second writer for a seq; the expiry is refreshed on
 /// each append and set to the grace period after the end. StackExchange.Redis cannot block on XREAD (it
 /// multiplexes one connection), so readers follow with a pub/sub notification per append plus XRANGE from
-/// their cursor. The owner renews a lease; a reader that finds it lapsed ends the stream with STREAM_LOST.
+/// their cursor. Each instance renews one heartbeat lease (a key holding its boot id), however many streams it
+/// produces; a reader that finds the owner's lease lapsed (or held by a later boot) ends the stream with STREAM_LOST.
+/// A DELETE elsewhere is published and also recorded in a key the owner's next append checks, so a cancel sent while
+/// the owner was reconnecting still stops the generation.
 /// </summary>
 internal sealed class RedisStreamStore : IStreamStore, IDisposable
 {
     private const string CancelChannel = "relay:cancel";
 
-    // Create the info hash and the lease only if the stream is new (one round trip, atomic).
+    // Create the info hash only if the stream is new (one round trip, atomic).
     private const string CreateScript = """
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'fingerprint', ARGV[2], 'instance', ARGV[3])
-        redis.call('PEXPIRE', KEYS[1], ARGV[4])
-        redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
+        redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'fingerprint', ARGV[2], 'instance', ARGV[3], 'holder', ARGV[4], 'boot', ARGV[5])
+        redis.call('PEXPIRE', KEYS[1], ARGV[6])
         return 1
         """;
 
-    // Append at an explicit id (fails when the seq is taken), refresh the expiry, wake the readers.
+    // Append at seq ARGV[6]: 0 when that seq is taken (a second writer), 2 when a cancel was recorded (only a terminal
+    // event still goes in), else append, refresh the expiry, wake the readers and return 1. Every key is in the stream's slot.
     private const string AppendScript = """
+        local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+        if last[1] and tonumber(string.match(last[1][1], '%-(%d+)$')) >= tonumber(ARGV[6]) then return 0 end
+        if ARGV[7] ~= '1' and redis.call('EXISTS', KEYS[3]) == 1 then return 2 end
         redis.call('XADD', KEYS[1], ARGV[1], 'n', ARGV[2], 'd', ARGV[3])
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
         redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -40,6 +46,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, StreamWriter> _writers = new(StringComparer.Ordinal);
     private readonly ITimer _leaseTimer;
+    private readonly string _boot = Guid.NewGuid().ToString("N");
     private readonly Action<RedisChannel, RedisValue> _onCancel;
 
     public RedisStreamStore(RedisConnection connection, IOptions<RelayEdgeOptions> options, IOptions<RedisStreamStoreOptions> settings, TimeProvider time)
@@ -51,7 +58,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         _onCancel = (_, id) => CancelRequested?.Invoke(id.ToString());
         _redis.ConnectionRestored += (_, _) => Subscribe();
         Subscribe();
-        _leaseTimer = time.CreateTimer(_ => RenewLeases(), null, _settings.LeaseRenewal, _settings.LeaseRenewal);
+        _leaseTimer = time.CreateTimer(_ => RenewLease(), null, TimeSpan.Zero, _settings.LeaseRenewal);
     }
 
     public event Action<string>? CancelRequested;
@@ -70,12 +77,13 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         }
 
         var keys = new StreamKeys(streamId);
-        var created = (bool)await Call(() => Db.ScriptEvaluateAsync(
-            CreateScript,
-            [keys.Info, keys.Lease],
-            [info.Owner, info.Fingerprint, info.Instance, LiveTtlMs, LeaseMs]));
+        var created = (bool)await Call(
+            () => Db.ScriptEvaluateAsync(CreateScript, [keys.Info], [info.Owner, info.Fingerprint, info.Instance, _options.InstanceId, _boot, LiveTtlMs]),
+            cancellationToken);
         if (created)
         {
+            // The heartbeat exists before any reader can look for it (the timer renews it from then on).
+            RenewLease();
             _writers[streamId] = new StreamWriter();
         }
 
@@ -84,7 +92,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
 
     public async ValueTask<StreamInfo?> GetInfoAsync(string streamId, CancellationToken cancellationToken = default)
     {
-        var fields = await Call(() => Db.HashGetAllAsync(new StreamKeys(streamId).Info));
+        var fields = await Call(() => Db.HashGetAllAsync(new StreamKeys(streamId).Info), cancellationToken);
         if (fields.Length == 0)
         {
             return null;
@@ -108,11 +116,15 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         }
 
         var seq = writer.Seq + 1;
-        if (!await TryAppendAsync(streamId, seq, streamEvent.WireName, data, streamEvent.IsTerminal))
+        switch (await TryAppendAsync(streamId, seq, streamEvent.WireName, data, streamEvent.IsTerminal, cancellationToken))
         {
-            // A reader declared the stream lost while this instance could not renew its lease.
-            _writers.TryRemove(streamId, out _);
-            throw new StreamErrorException(StreamErrorCode.StreamLost);
+            case AppendResult.Taken:
+                // A reader declared the stream lost while this instance could not renew its lease.
+                _writers.TryRemove(streamId, out _);
+                throw new StreamErrorException(StreamErrorCode.StreamLost);
+            case AppendResult.Cancelled:
+                // A DELETE on another instance whose pub/sub message this instance may have missed.
+                throw new StreamErrorException(StreamErrorCode.Cancelled);
         }
 
         writer.Seq = seq;
@@ -128,30 +140,34 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     public async ValueTask<long?> GetLastSeqAsync(string streamId, CancellationToken cancellationToken = default)
     {
         var keys = new StreamKeys(streamId);
-        var last = await Call(() => Db.StreamRangeAsync(keys.Events, "-", "+", 1, Order.Descending));
+        var last = await Call(() => Db.StreamRangeAsync(keys.Events, "-", "+", 1, Order.Descending), cancellationToken);
         if (last.Length > 0)
         {
             return StreamKeys.SeqOf(last[0].Id);
         }
 
         // Created but nothing appended yet.
-        return await Call(() => Db.KeyExistsAsync(keys.Info)) ? 0 : null;
+        return await Call(() => Db.KeyExistsAsync(keys.Info), cancellationToken) ? 0 : null;
     }
 
     public IAsyncEnumerable<StoredEvent> ReadAsync(string streamId, long afterSeq, CancellationToken cancellationToken = default) =>
         new RedisStreamReader(this, new StreamKeys(streamId), afterSeq).ReadAsync(cancellationToken);
 
     public async ValueTask<bool> IsReadElsewhereAsync(string streamId, CancellationToken cancellationToken = default) =>
-        await Call(() => Db.KeyExistsAsync(new StreamKeys(streamId).Seen));
+        await Call(() => Db.KeyExistsAsync(new StreamKeys(streamId).Seen), cancellationToken);
 
-    public async ValueTask RequestCancelAsync(string streamId, CancellationToken cancellationToken = default) =>
-        await Call(() => _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(CancelChannel), streamId));
+    public async ValueTask RequestCancelAsync(string streamId, CancellationToken cancellationToken = default)
+    {
+        // Recorded first, then announced: pub/sub delivers at most once, and not to an owner that is reconnecting.
+        await Call(() => Db.StringSetAsync(new StreamKeys(streamId).Cancel, 1, TimeSpan.FromMilliseconds(LiveTtlMs)), cancellationToken);
+        await Call(() => _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(CancelChannel), streamId), cancellationToken);
+    }
 
     public async ValueTask RemoveAsync(string streamId, CancellationToken cancellationToken = default)
     {
         _writers.TryRemove(streamId, out _);
         var keys = new StreamKeys(streamId);
-        await Call(() => Db.KeyDeleteAsync([keys.Events, keys.Info, keys.Lease, keys.Seen]));
+        await Call(() => Db.KeyDeleteAsync([keys.Events, keys.Info, keys.Cancel, keys.Seen]), cancellationToken);
     }
 
     public void Dispose()
@@ -171,33 +187,39 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     /// <summary>Milliseconds a finished stream stays resumable.</summary>
     internal long GraceMs => Math.Max(1, (long)_options.ResumeGrace.TotalMilliseconds);
 
-    /// <summary>Whether the producer's lease is still held.</summary>
-    internal Task<bool> IsLeaseHeldAsync(StreamKeys keys) => Call(() => Db.KeyExistsAsync(keys.Lease));
-
-    /// <summary>Appends at <paramref name="seq"/>; false when that seq is taken (another writer got there first).</summary>
-    internal async Task<bool> TryAppendAsync(string streamId, long seq, string name, byte[] data, bool terminal)
+    /// <summary>Whether the producer of the stream is alive: its instance's lease is held by the boot that created the stream.</summary>
+    internal async Task<bool> IsLeaseHeldAsync(StreamKeys keys)
     {
-        var keys = new StreamKeys(streamId);
-        try
-        {
-            await Call(() => Db.ScriptEvaluateAsync(
-                AppendScript,
-                [keys.Events, keys.Info],
-                [StreamKeys.EntryId(seq), name, data, terminal ? GraceMs : LiveTtlMs, keys.Appended]));
-            return true;
-        }
-        catch (StreamErrorException ex) when (ex.InnerException is RedisServerException server && server.Message.Contains("equal or smaller", StringComparison.Ordinal))
+        var owner = await Call(() => Db.HashGetAsync(keys.Info, ["holder", "boot"]));
+        if (owner[0].IsNull)
         {
             return false;
         }
+
+        var lease = await Call(() => Db.StringGetAsync(StreamKeys.InstanceLease(owner[0].ToString())));
+        return !lease.IsNull && lease == owner[1];
     }
 
-    /// <summary>Runs a Redis call; any Redis failure becomes STORE_UNAVAILABLE.</summary>
-    internal static async Task<T> Call<T>(Func<Task<T>> call)
+    /// <summary>Appends at <paramref name="seq"/>, unless that seq is taken (another writer got there first) or a cancel was recorded.</summary>
+    internal async Task<AppendResult> TryAppendAsync(string streamId, long seq, string name, byte[] data, bool terminal, CancellationToken cancellationToken = default)
+    {
+        var keys = new StreamKeys(streamId);
+        var result = (int)await Call(
+            () => Db.ScriptEvaluateAsync(
+                AppendScript,
+                [keys.Events, keys.Info, keys.Cancel],
+                [StreamKeys.EntryId(seq), name, data, terminal ? GraceMs : LiveTtlMs, keys.Appended, seq, terminal ? "1" : "0"]),
+            cancellationToken);
+        return (AppendResult)result;
+    }
+
+    /// <summary>Runs a Redis call; any Redis failure becomes STORE_UNAVAILABLE. StackExchange.Redis takes no token, so a
+    /// cancelled caller stops waiting (the command itself completes or times out on the multiplexer).</summary>
+    internal static async Task<T> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await call();
+            return await call().WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
@@ -211,8 +233,6 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     // While running, a stream outlives its longest possible generation; the end sets the grace period.
     private long LiveTtlMs => (long)(_options.MaxGenerationTime + _options.ResumeGrace).TotalMilliseconds;
 
-    private long LeaseMs => (long)_settings.LeaseDuration.TotalMilliseconds;
-
     private void Subscribe()
     {
         try
@@ -225,19 +245,15 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         }
     }
 
-    private void RenewLeases()
+    /// <summary>One heartbeat per instance: the renewal load does not grow with the number of streams.</summary>
+    private void RenewLease()
     {
-        if (_writers.IsEmpty || !_redis.IsConnected)
+        if (!_redis.IsConnected)
         {
             return;
         }
 
-        var db = Db;
-        var instance = _options.InstanceId;
-        foreach (var id in _writers.Keys)
-        {
-            db.StringSet(new StreamKeys(id).Lease, instance, _settings.LeaseDuration, flags: CommandFlags.FireAndForget);
-        }
+        Db.StringSet(StreamKeys.InstanceLease(_options.InstanceId), _boot, _settings.LeaseDuration, flags: CommandFlags.FireAndForget);
     }
 
     /// <summary>What this instance knows of a stream it produces. Only its generation task touches it.</summary>
@@ -246,5 +262,13 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         public long Seq { get; set; }
 
         public long Bytes { get; set; }
+    }
+
+    /// <summary>What the append script answered.</summary>
+    internal enum AppendResult
+    {
+        Taken = 0,
+        Appended = 1,
+        Cancelled = 2,
     }
 }

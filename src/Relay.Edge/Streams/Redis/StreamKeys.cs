@@ -13,7 +13,8 @@ internal readonly struct StreamKeys(string streamId)
 
     public RedisKey Info => $"relay:{{{streamId}}}:info";
 
-    public RedisKey Lease => $"relay:{{{streamId}}}:lease";
+    /// <summary>Set by a DELETE on any instance, so the owner's next append sees it even if the pub/sub message was lost.</summary>
+    public RedisKey Cancel => $"relay:{{{streamId}}}:cancel";
 
     public RedisKey Seen => $"relay:{{{streamId}}}:seen";
 
@@ -21,6 +22,9 @@ internal readonly struct StreamKeys(string streamId)
     public string Appended => $"relay:{{{streamId}}}:appended";
 
     public string StreamId => streamId;
+
+    /// <summary>An instance's heartbeat: one key per instance, whatever the number of streams it produces.</summary>
+    public static RedisKey InstanceLease(string instance) => $"relay:instance:{instance}";
 
     /// <summary>The entry id of a seq: <c>0-&lt;seq&gt;</c>.</summary>
     public static string EntryId(long seq) => string.Create(CultureInfo.InvariantCulture, $"0-{seq}");
