@@ -24,18 +24,18 @@ public sealed class LifecycleTests
             },
             cancellationToken: Ct);
 
-    /// <summary>Completes when the grace period of <paramref name="streamId"/> has started <paramref name="times"/> times.</summary>
-    private static Task GraceStartedAsync(StreamManager manager, string streamId, int times)
+    /// <summary>Completes when the manager raised <paramref name="streamId"/> <paramref name="times"/> times through one of its test events.</summary>
+    private static Task RaisedAsync(Action<Action<string>> subscribe, string streamId, int times = 1)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var count = 0;
-        manager.GraceStarted += id =>
+        subscribe(id =>
         {
             if (id == streamId && Interlocked.Increment(ref count) >= times)
             {
                 done.TrySetResult();
             }
-        };
+        });
         return done.Task;
     }
 
@@ -48,7 +48,7 @@ public sealed class LifecycleTests
         var manager = servers.Edge.Services.GetRequiredService<StreamManager>();
 
         // Created (nobody attached), held by the waiting POST, then left: the second start of its grace period.
-        var left = GraceStartedAsync(manager, "leave-early-1", 2);
+        var left = RaisedAsync(h => manager.GraceStarted += h, "leave-early-1", 2);
         using var http = servers.CreateClient();
         using (var client = CancellationTokenSource.CreateLinkedTokenSource(Ct))
         {
@@ -63,7 +63,7 @@ public sealed class LifecycleTests
         Assert.Equal(0, servers.Simulator.GetStats().AbortedByClient);
         Assert.Equal(1, manager.HeldStreams);
 
-        var freed = FreedAsync(manager, "leave-early-1");
+        var freed = RaisedAsync(h => manager.Freed += h, "leave-early-1");
         time.Advance(TimeSpan.FromSeconds(2));
         await servers.Simulator.WaitForAbortsAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
         await freed.WaitAsync(TimeSpan.FromSeconds(10), Ct);
@@ -113,8 +113,8 @@ public sealed class LifecycleTests
         time.Advance(TimeSpan.FromSeconds(31));
         Assert.Equal(1, manager.HeldStreams);
 
-        var graceAgain = GraceStartedAsync(manager, "slow-reader-1", 1);
-        var freed = FreedAsync(manager, "slow-reader-1");
+        var graceAgain = RaisedAsync(h => manager.GraceStarted += h, "slow-reader-1", 1);
+        var freed = RaisedAsync(h => manager.Freed += h, "slow-reader-1");
         await slow.DisposeAsync();
         await graceAgain.WaitAsync(Ct);
         time.Advance(TimeSpan.FromSeconds(31));
@@ -199,19 +199,6 @@ public sealed class LifecycleTests
         Assert.Same(events[^1], terminal);
         Assert.Equal(StreamErrorCode.InternalError, Assert.IsType<ErrorEvent>(terminal).Error.Code);
         Assert.Equal("two ", Sse.Text(events));
-    }
-
-    private static Task FreedAsync(StreamManager manager, string streamId)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        manager.Freed += id =>
-        {
-            if (id == streamId)
-            {
-                done.TrySetResult();
-            }
-        };
-        return done.Task;
     }
 
     /// <summary>A provider that breaks its contract after two words, each in its own way.</summary>

@@ -41,16 +41,13 @@ internal static class StreamEndpoints
         // Errors known before the first event (the upstream's 4xx/5xx, an unreachable upstream) get a status. While this
         // request waits it holds the stream; if the client leaves, the grace period starts, as after any disconnect.
         StreamError? failed;
-        using (streams.Hold(stream.Id))
+        try
         {
-            try
-            {
-                failed = await stream.Started.WaitAsync(context.RequestAborted);
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                return Results.Empty;
-            }
+            failed = await streams.WaitStartedAsync(stream, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty;
         }
 
         if (failed is not null)

@@ -49,17 +49,14 @@ internal static class OpenAiEndpoints
 
         // An OpenAI client cannot resume: one that leaves before the first event cancels the upstream at once.
         StreamError? failed;
-        using (streams.Hold(started.Id))
+        try
         {
-            try
-            {
-                failed = await started.Started.WaitAsync(context.RequestAborted);
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                await streams.CancelAsync(started.Id, CancellationToken.None);
-                return Results.Empty;
-            }
+            failed = await streams.WaitStartedAsync(started, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            await streams.CancelAsync(started.Id, CancellationToken.None);
+            return Results.Empty;
         }
 
         if (failed is not null)

@@ -137,6 +137,18 @@ internal sealed class StreamManager
         return new Held(session.Lifetime);
     }
 
+    /// <summary>
+    /// Waits for the first event of a stream (null) or the error that came before it, holding the stream meanwhile.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The client left first; the stream's grace period then runs.</exception>
+    public async Task<StreamError?> WaitStartedAsync(StreamStart start, CancellationToken requestAborted)
+    {
+        using (Hold(start.Id))
+        {
+            return await start.Started.WaitAsync(requestAborted);
+        }
+    }
+
     /// <summary>Whether <paramref name="owner"/> may read or cancel the stream: it exists (here or in the shared store) and is theirs.</summary>
     public async ValueTask<bool> IsVisibleAsync(string streamId, string owner, CancellationToken cancellationToken)
     {
