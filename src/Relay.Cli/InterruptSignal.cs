@@ -56,7 +56,7 @@ internal sealed class InterruptSignal : IDisposable
         }
     }
 
-    /// <summary>What SIGTERM or SIGHUP do; internal so tests can send one without a signal.</summary>
+    /// <summary>What SIGTERM or SIGHUP do; public so tests can send one without a signal.</summary>
     public void Terminate(int exitCode)
     {
         if (Interlocked.CompareExchange(ref _terminationExitCode, exitCode, 0) == 0)
