@@ -40,28 +40,49 @@ public sealed class LifecycleProofTests
             edgeSettings: new Dictionary<string, string?> { ["RELAY_RATE_LIMIT"] = "0" },
             edgeServices: s => s.AddSingleton<TimeProvider>(time),
             cancellationToken: Ct);
-        var manager = servers.Edge.Services.GetRequiredService<StreamManager>();
-        var store = servers.Edge.Services.GetRequiredService<IStreamStore>();
         using var http = servers.CreateClient();
+        var store = servers.Edge.Services.GetRequiredService<IStreamStore>();
+        await ProveAsync(servers.Simulator, time, [(http, servers.Edge.Services.GetRequiredService<StreamManager>())], () => Task.FromResult(store.HeldBytes));
+    }
+
+    /// <summary>
+    /// Runs the mix: POSTs alternate between the edges, and a stream's resume, DELETE or second duplicate POST goes to the
+    /// next edge, so with several edges each of those crosses instances (the Redis run with two edges is still to come).
+    /// <paramref name="held"/> says what the store still holds.
+    /// </summary>
+    private static async Task ProveAsync(SimulatorHost simulator, FakeTimeProvider time, IReadOnlyList<(HttpClient Http, StreamManager Manager)> edges, Func<Task<long>> held)
+    {
 
         var sessions = new ConcurrentBag<WeakReference>();
         var created = new ConcurrentDictionary<string, TaskCompletionSource>();
         TaskCompletionSource Created(string id) => created.GetOrAdd(id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
-        manager.SessionCreated += s =>
+        foreach (var (_, m) in edges)
         {
-            sessions.Add(new WeakReference(s));
-            Created(((StreamSession)s).Id).TrySetResult();
-        };
-        var left = new ConcurrentDictionary<string, TaskCompletionSource>();
-        manager.GraceStarted += id =>
-        {
-            if (left.TryRemove(id, out var armed))
+            m.SessionCreated += s =>
             {
-                armed.TrySetResult();
-            }
-        };
+                sessions.Add(new WeakReference(s));
+                Created(((StreamSession)s).Id).TrySetResult();
+            };
+        }
+        var left = new ConcurrentDictionary<string, TaskCompletionSource>();
+        foreach (var (_, m) in edges)
+        {
+            m.GraceStarted += id =>
+            {
+                if (left.TryRemove(id, out var armed))
+                {
+                    armed.TrySetResult();
+                }
+            };
+        }
         var freed = new ConcurrentDictionary<string, byte>();
-        manager.Freed += id => freed.TryAdd(id, 0);
+        foreach (var (_, m) in edges)
+        {
+            m.Freed += id => freed.TryAdd(id, 0);
+        }
+
+        int Held() => edges.Sum(e => e.Manager.HeldStreams);
+        int Active() => edges.Sum(e => e.Manager.ActiveGenerations);
 
         var random = new Random(20261130);
         var counts = new Dictionary<Kind, int>();
@@ -74,7 +95,7 @@ public sealed class LifecycleProofTests
             var kind = (Kind)random.Next(Enum.GetValues<Kind>().Length);
             counts[kind] = counts.GetValueOrDefault(kind) + Batch;
             var gate = $"gate-{b}";
-            servers.Simulator.DefaultKnobs = kind switch
+            simulator.DefaultKnobs = kind switch
             {
                 Kind.Deleted => "tokens=200;stall=@3",
                 Kind.AbandonedBeforeFirstToken => $"tokens=20;gate={gate}@1",
@@ -84,7 +105,7 @@ public sealed class LifecycleProofTests
             };
             var batchIds = Enumerable.Range(0, Batch).Select(i => $"proof-{b:D3}-{i:D3}").ToList();
             ids.AddRange(batchIds);
-            var runs = batchIds.Select(id => RunAsync(kind, id, gate, random.Next(2, 50))).ToList();
+            var runs = batchIds.Select((id, i) => RunAsync(kind, id, gate, random.Next(2, 50), edges[i % edges.Count], edges[(i + 1) % edges.Count])).ToList();
             await Task.WhenAll(runs);
             terminals += runs.Sum(r => r.Result);
         }
@@ -98,12 +119,12 @@ public sealed class LifecycleProofTests
         // Deleted and abandoned streams stall upstream (a gate or a stall), so none can finish by itself: each must be aborted.
         var aborted = counts.GetValueOrDefault(Kind.Deleted) + abandoned;
         time.Advance(Grace + TimeSpan.FromSeconds(1));
-        var aborts = servers.Simulator.WaitForAbortsAsync(aborted, Ct);
+        var aborts = simulator.WaitForAbortsAsync(aborted, Ct);
         await Task.WhenAny(aborts, Task.Delay(TimeSpan.FromSeconds(30), TimeProvider.System, Ct));
-        Assert.True(aborts.IsCompleted, $"expected {aborted} aborts: {servers.Simulator.GetStats() with { Aborts = [] }}; {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}"))}; held {manager.HeldStreams}, active {manager.ActiveGenerations}");
+        Assert.True(aborts.IsCompleted, $"expected {aborted} aborts: {simulator.GetStats() with { Aborts = [] }}; {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}"))}; held {Held()}, active {Active()}");
 
         // Slow readers stayed past the grace of their finished streams: those are still held, until the readers leave.
-        Assert.True(manager.HeldStreams >= slowReaders.Count, $"{manager.HeldStreams} held, {slowReaders.Count} slow readers");
+        Assert.True(Held() >= slowReaders.Count, $"{Held()} held, {slowReaders.Count} slow readers");
         foreach (var reader in slowReaders)
         {
             await reader.DisposeAsync();
@@ -118,10 +139,10 @@ public sealed class LifecycleProofTests
         }
 
         Assert.Equal(ids.Count, ids.Count(freed.ContainsKey));
-        Assert.Equal(0, manager.HeldStreams);
-        Assert.Equal(0, manager.ActiveGenerations);
-        Assert.Equal(0, store.HeldBytes);
-        var stats = servers.Simulator.GetStats();
+        Assert.Equal(0, Held());
+        Assert.Equal(0, Active());
+        Assert.Equal(0, await held());
+        var stats = simulator.GetStats();
         Assert.Equal(0, stats.ActiveStreams);
         Assert.Equal(Streams, stats.Requests); // duplicate POSTs attached to one generation each
         Assert.Equal(aborted, stats.AbortedByClient);
@@ -136,19 +157,21 @@ public sealed class LifecycleProofTests
         TestContext.Current.SendDiagnosticMessage("lifecycle proof: " + string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")));
 
         // One stream, one kind of ending; returns how many readers saw exactly one terminal event.
-        async Task<int> RunAsync(Kind kind, string id, string gate, int cut)
+        async Task<int> RunAsync(Kind kind, string id, string gate, int cut, (HttpClient Http, StreamManager Manager) owner, (HttpClient Http, StreamManager Manager) next)
         {
+            var http = owner.Http;
             switch (kind)
             {
                 case Kind.Deleted:
                     {
+                        // One reader for the whole response: DELETE (on the next edge) once the first delta is in.
                         using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
-                        var events = await ReadAsync(response, stopAfterDeltas: 1);
-                        using (await http.DeleteAsync($"v1/chat/stream/{id}", Ct))
+                        var events = await ReadAsync(response, onFirstDelta: async () =>
                         {
-                        }
-
-                        events.AddRange(await ReadAsync(response));
+                            using (await next.Http.DeleteAsync($"v1/chat/stream/{id}", Ct))
+                            {
+                            }
+                        });
                         AssertOneTerminal(events, StreamErrorCode.Cancelled);
                         return 1;
                     }
@@ -158,7 +181,7 @@ public sealed class LifecycleProofTests
                         using var client = CancellationTokenSource.CreateLinkedTokenSource(Ct);
                         var post = http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, client.Token);
                         // Every stream of the batch is held upstream before any client leaves (and before the next batch's knobs).
-                        await servers.Simulator.Gates.WaitReachedAsync(gate, Batch, Ct);
+                        await simulator.Gates.WaitReachedAsync(gate, Batch, Ct);
                         await Created(id).Task.WaitAsync(Ct);
                         graceAfterLeaving.Add(WatchLeaving(id));
                         await client.CancelAsync();
@@ -177,7 +200,7 @@ public sealed class LifecycleProofTests
                 case Kind.SlowReaderPastGrace:
                     {
                         using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
-                        var reader = manager.ReadAsync(id, 0, Ct).GetAsyncEnumerator(Ct);
+                        var reader = owner.Manager.ReadAsync(id, 0, Ct).GetAsyncEnumerator(Ct);
                         Assert.True(await reader.MoveNextAsync());
                         lock (slowReaders)
                         {
@@ -196,7 +219,7 @@ public sealed class LifecycleProofTests
                             first = await ReadAsync(response, stopAfterEvents: cut);
                         }
 
-                        using var resumed = await http.SendAsync(Sse.Resume(id, first[^1].EventId), HttpCompletionOption.ResponseHeadersRead, Ct);
+                        using var resumed = await next.Http.SendAsync(Sse.Resume(id, first[^1].EventId), HttpCompletionOption.ResponseHeadersRead, Ct);
                         var all = first.Concat(await ReadAsync(resumed)).ToList();
                         Assert.Equal(Enumerable.Range(1, all.Count).Select(n => $"{id}:{n}"), all.Select(e => e.EventId));
                         Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Tell me something")], tokens: 60).Text, Sse.Text(all));
@@ -206,9 +229,9 @@ public sealed class LifecycleProofTests
 
                 case Kind.DuplicatePosts:
                     {
-                        var racing = await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ =>
+                        var racing = await Task.WhenAll(Enumerable.Range(0, 3).Select(async n =>
                         {
-                            using var response = await http.SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                            using var response = await (n == 1 ? next.Http : http).SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
                             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                             return await ReadAsync(response);
                         }));
@@ -252,7 +275,7 @@ public sealed class LifecycleProofTests
         }
     }
 
-    private static async Task<List<StreamEvent>> ReadAsync(HttpResponseMessage response, int stopAfterDeltas = int.MaxValue, int stopAfterEvents = int.MaxValue)
+    private static async Task<List<StreamEvent>> ReadAsync(HttpResponseMessage response, int stopAfterDeltas = int.MaxValue, int stopAfterEvents = int.MaxValue, Func<Task>? onFirstDelta = null)
     {
         var events = new List<StreamEvent>();
         var deltas = 0;
@@ -260,6 +283,11 @@ public sealed class LifecycleProofTests
         {
             var e = StreamEventSerializer.Deserialize(frame.EventType, frame.Data, frame.LastEventId);
             events.Add(e);
+            if (e is DeltaEvent && deltas == 0 && onFirstDelta is not null)
+            {
+                await onFirstDelta();
+            }
+
             if ((e is DeltaEvent && ++deltas >= stopAfterDeltas) || events.Count >= stopAfterEvents)
             {
                 break;

@@ -98,23 +98,33 @@ internal sealed class StreamManager
         }
         catch (StreamErrorException ex)
         {
-            Abandon(session);
+            Abandon(session, ex.Error);
             return (null, ex.Error);
         }
         catch
         {
-            Abandon(session);
+            Abandon(session, StreamError.Create(StreamErrorCode.InternalError));
             throw;
         }
 
         if (!created)
         {
-            Abandon(session);
+            // Another instance produces it: a retried POST that landed here follows it there, and so does any POST that
+            // attached to this session meanwhile (it is told through the session's first-event signal).
+            StreamError? error;
+            try
+            {
+                error = await _store.GetInfoAsync(id, cancellationToken) is { } info && info.Owner == owner && info.Fingerprint == fingerprint
+                    ? null
+                    : StreamError.Create(StreamErrorCode.StreamConflict);
+            }
+            catch (StreamErrorException ex)
+            {
+                error = ex.Error;
+            }
 
-            // Another instance produces it: a retried POST that landed here follows it there.
-            return await _store.GetInfoAsync(id, cancellationToken) is { } info && info.Owner == owner && info.Fingerprint == fingerprint
-                ? (new StreamStart(id, Task.FromResult<StreamError?>(null)), null)
-                : (null, StreamError.Create(StreamErrorCode.StreamConflict));
+            Abandon(session, error);
+            return error is null ? (new StreamStart(id, Task.FromResult<StreamError?>(null)), null) : (null, error);
         }
 
         SessionCreated?.Invoke(session);
@@ -235,8 +245,13 @@ internal sealed class StreamManager
         }
     }
 
-    private void Abandon(StreamSession session)
+    /// <summary>
+    /// Drops a session that never generated. POSTs that attached to it meanwhile learn the outcome from its first-event
+    /// signal: null when the stream exists in the shared store (they follow it there), else the error.
+    /// </summary>
+    private void Abandon(StreamSession session, StreamError? outcome)
     {
+        session.Started.TrySetResult(outcome);
         _sessions.TryRemove(new KeyValuePair<string, StreamSession>(session.Id, session));
         Interlocked.Decrement(ref _active);
         session.Dispose();

@@ -225,6 +225,38 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [Contracts.ChatMessage.User("Tell me something")], tokens: 30).Text, Sse.Text(answer));
     }
 
+    [Fact]
+    public async Task Duplicate_POSTs_racing_on_two_instances_all_attach_to_one_generation()
+    {
+        _simulator!.DefaultKnobs = "tokens=20";
+        var edges = new[] { await EdgeAsync("edge-a"), await EdgeAsync("edge-b") };
+        var clients = edges.Select(e => new HttpClient { BaseAddress = e.Url }).ToList();
+        try
+        {
+            var requests = _simulator.GetStats().Requests;
+            for (var k = 0; k < 50; k++)
+            {
+                // Two on one instance, one on the other: the loser of the race in Redis, and a POST that attached to the
+                // loser's session meanwhile, must both follow the winner's stream.
+                var id = $"dup-race-{k:D3}";
+                var answers = await Task.WhenAll(Enumerable.Range(0, 3).Select(async n =>
+                {
+                    using var response = await clients[n == 1 ? 1 : 0].SendAsync(Sse.Post(streamId: id), HttpCompletionOption.ResponseHeadersRead, Ct);
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                    return await Sse.ReadAllAsync(response, Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct);
+                }));
+                Assert.All(answers, a => Assert.Equal(answers[0].Select(e => e.EventId), a.Select(e => e.EventId)));
+                Assert.IsType<DoneEvent>(answers[0][^1]);
+            }
+
+            Assert.Equal(requests + 50, _simulator.GetStats().Requests);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
     private Dictionary<string, string?> Settings(string instance) => new()
     {
         ["OPENROUTER_BASE_URL"] = _simulator!.BaseUrl.ToString(),
