@@ -65,10 +65,12 @@ public sealed class LifecycleProofTests
             };
         }
         var left = new ConcurrentDictionary<string, TaskCompletionSource>();
+        TaskCompletionSource? nextArm = null;
         foreach (var (_, m) in edges)
         {
             m.GraceStarted += id =>
             {
+                Volatile.Read(ref nextArm)?.TrySetResult();
                 if (left.TryRemove(id, out var armed))
                 {
                     armed.TrySetResult();
@@ -76,9 +78,16 @@ public sealed class LifecycleProofTests
             };
         }
         var freed = new ConcurrentDictionary<string, byte>();
+        var allFreed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         foreach (var (_, m) in edges)
         {
-            m.Freed += id => freed.TryAdd(id, 0);
+            m.Freed += id =>
+            {
+                if (freed.TryAdd(id, 0) && freed.Count >= Streams)
+                {
+                    allFreed.TrySetResult();
+                }
+            };
         }
 
         int Held() => edges.Sum(e => e.Manager.HeldStreams);
@@ -130,12 +139,14 @@ public sealed class LifecycleProofTests
             await reader.DisposeAsync();
         }
 
-        // Every stream's grace period has started by now or starts as its last reader's response completes on the edge;
-        // the edge's clock moves in grace-sized steps until all are freed (bounded: the run fails after 20 steps).
-        for (var step = 0; step < 20 && freed.Count < ids.Count; step++)
+        // Every stream's grace period has started by now or starts as its last reader's response completes on the edge:
+        // the edge's clock moves a grace period on, then again each time another grace period starts, until all are freed.
+        while (!allFreed.Task.IsCompleted)
         {
+            var armed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref nextArm, armed);
             time.Advance(Grace + TimeSpan.FromSeconds(1));
-            await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, Ct);
+            await Task.WhenAny(allFreed.Task, armed.Task).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         }
 
         Assert.Equal(ids.Count, ids.Count(freed.ContainsKey));
