@@ -164,7 +164,8 @@ internal sealed class StreamManager
     {
         if (_sessions.TryGetValue(streamId, out var s))
         {
-            return s.Owner == owner;
+            // An expired stream is gone for readers at once, while its generation winds down.
+            return s.Owner == owner && !s.Expired;
         }
 
         return await _store.GetInfoAsync(streamId, cancellationToken) is { } info && info.Owner == owner;

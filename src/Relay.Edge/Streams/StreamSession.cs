@@ -8,6 +8,8 @@ namespace Relay.Edge.Streams;
 /// </summary>
 internal sealed class StreamSession(string id, string owner, string fingerprint) : IDisposable
 {
+    private bool _expired;
+
     public string Id { get; } = id;
 
     /// <summary>The token (hashed) that created it; empty when the edge has no tokens.</summary>
@@ -32,7 +34,11 @@ internal sealed class StreamSession(string id, string owner, string fingerprint)
     public long FinishedAt { get; set; }
 
     /// <summary>Set when the grace period passed with nobody attached while it still ran: it is freed as soon as it ends.</summary>
-    public bool Expired { get; set; }
+    public bool Expired
+    {
+        get => Volatile.Read(ref _expired);
+        set => Volatile.Write(ref _expired, value);
+    }
 
     /// <summary>When the stream may be freed; set by the manager right after construction.</summary>
     public StreamLifetime Lifetime { get; set; } = null!;
