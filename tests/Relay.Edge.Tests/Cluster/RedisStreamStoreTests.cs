@@ -176,6 +176,34 @@ public sealed class RedisStreamStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reader_that_missed_the_last_notification_still_reads_the_end_the_owner_wrote_before_it_died()
+    {
+        var owner = Store("a");
+        await owner.CreateAsync("ended", Info, Ct);
+        await owner.AppendAsync("ended", new StartEvent("ended", "m", null), Ct);
+        await owner.AppendAsync("ended", new DeltaEvent("all of it"), Ct);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(_redis!.Address + ",allowAdmin=true");
+        var db = redis.GetDatabase();
+
+        // Know when the reader has looked (its XRANGE marks the stream seen) and waits for the next append.
+        await redis.GetServer(redis.GetEndPoints()[0]).ConfigSetAsync("notify-keyspace-events", "K$");
+        var looked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal("__keyspace@0__:relay:{ended}:seen"), (_, _) => looked.TrySetResult());
+        var reader = Store("b");
+        var read = ReadAll(reader, "ended", 2);
+        await looked.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        // The owner writes its end, the reader misses the notification, and the owner dies: the end is still read.
+        var done = StreamEventSerializer.SerializeData(new DoneEvent("stop"));
+        await db.StreamAddAsync("relay:{ended}:events", [new NameValueEntry("n", "done"), new NameValueEntry("d", done)], "0-3");
+        owner.Dispose();
+        await db.KeyDeleteAsync("relay:instance:a");
+        var events = await read.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal([3L], events.Select(e => e.Seq));
+        Assert.Equal("done", events[0].Name);
+    }
+
+    [Fact]
     public async Task The_lease_is_renewed_while_the_owner_lives()
     {
         var owner = Store("a");

@@ -57,8 +57,8 @@ internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys,
                     continue;
                 }
 
-                // Nothing new: either the stream already ended before the cursor (a resume after the end)...
-                var (over, ended) = first ? await EndedAsync() : (false, null);
+                // Nothing new: either this reader is already past the end (a resume after it)...
+                var (over, ended) = first ? await PastEndAsync() : (false, null);
                 first = false;
 
                 // ...or it waits for the next append, checking that its owner still lives.
@@ -98,18 +98,26 @@ internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys,
         }
     }
 
-    /// <summary>Whether the stream's newest event is its end (so a reader past it has nothing to wait for).</summary>
-    private async Task<(bool Over, StoredEvent? Event)> EndedAsync()
+    /// <summary>
+    /// Whether the stream's newest event is its end and this reader has it already. An end appended after the last
+    /// XRANGE is not "over": the next XRANGE reads it, so no reader misses the terminal event.
+    /// </summary>
+    private async Task<(bool Over, StoredEvent? Event)> PastEndAsync()
     {
         try
         {
-            var last = await RedisStreamStore.Call(() => store.Db.StreamRangeAsync(keys.Events, "-", "+", 1, Order.Descending));
-            return (last.Length > 0 && ToStored(last[0]).IsTerminal, null);
+            return (await NewestAsync() is { IsTerminal: true } end && end.Seq <= _cursor, null);
         }
         catch (StreamErrorException ex)
         {
             return (true, Synthesized(ex.Error));
         }
+    }
+
+    private async Task<StoredEvent?> NewestAsync()
+    {
+        var last = await RedisStreamStore.Call(() => store.Db.StreamRangeAsync(keys.Events, "-", "+", 1, Order.Descending));
+        return last.Length > 0 ? ToStored(last[0]) : null;
     }
 
     /// <summary>Not over while the owner holds its lease; else the stream ended or is lost (appended, so the next XRANGE shows it).</summary>
@@ -127,9 +135,10 @@ internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys,
                 return (true, Synthesized(StreamError.Create(StreamErrorCode.StreamNotFound)));
             }
 
-            if (await EndedAsync() is { Over: true } ended)
+            // Events this reader has not read (their notification was missed), the end among them: read them first.
+            if (await NewestAsync() is { } newest && (newest.Seq > _cursor || newest.IsTerminal))
             {
-                return ended;
+                return (newest.Seq <= _cursor, null);
             }
 
             // Lost: say so in the stream itself. Refused when the owner appended after all; the next XRANGE shows it.
