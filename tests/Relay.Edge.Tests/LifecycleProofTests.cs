@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Relay.Contracts;
 using Relay.Edge.Streams;
+using Relay.Edge.Streams.Redis;
 using Relay.Simulator;
 using Relay.Testing;
+using StackExchange.Redis;
 
 namespace Relay.Edge.Tests;
 
@@ -17,7 +20,6 @@ public sealed class LifecycleProofTests
 {
     private const int Streams = 2_000;
     private const int Batch = 50;
-    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -42,15 +44,76 @@ public sealed class LifecycleProofTests
             cancellationToken: Ct);
         using var http = servers.CreateClient();
         var store = servers.Edge.Services.GetRequiredService<IStreamStore>();
-        await ProveAsync(servers.Simulator, time, [(http, servers.Edge.Services.GetRequiredService<StreamManager>())], () => Task.FromResult(store.HeldBytes));
+        await ProveAsync(servers.Simulator, time, TimeSpan.FromSeconds(30), [(http, servers.Edge.Services.GetRequiredService<StreamManager>())], () => Task.FromResult(store.HeldBytes));
+    }
+
+    [Fact]
+    public async Task The_same_mix_over_two_instances_sharing_Redis_leaves_nothing_behind()
+    {
+        Cluster.Servers.Require("redis-server");
+        CleanEnvironment.Apply();
+        await using var redis = await RedisServer.StartAsync(Ct);
+        await using var simulator = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.Zero }, Ct);
+
+        // The edges' grace timers run on the test's clock; Redis expires keys on its own, so the grace is short (a reader
+        // on the other instance keeps a stream for one real grace period after it last read).
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var grace = TimeSpan.FromSeconds(5);
+        var edges = new List<EdgeHost>();
+        var clients = new List<HttpClient>();
+        try
+        {
+            foreach (var instance in new[] { "proof-a", "proof-b" })
+            {
+                var edge = await EdgeHost.StartAsync(
+                    new Dictionary<string, string?>
+                    {
+                        ["OPENROUTER_BASE_URL"] = simulator.BaseUrl.ToString(),
+                        ["RELAY_RATE_LIMIT"] = "0",
+                        ["RELAY_REDIS"] = redis.Address,
+                        ["RELAY_INSTANCE_ID"] = instance,
+                        ["RELAY_RESUME_GRACE"] = grace.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    },
+                    services: s =>
+                    {
+                        s.AddSingleton<TimeProvider>(time);
+                        s.AddSingleton<IStreamStore>(sp => new RedisStreamStore(
+                            sp.GetRequiredService<RedisConnection>(),
+                            sp.GetRequiredService<IOptions<RelayEdgeOptions>>(),
+                            sp.GetRequiredService<IOptions<RedisStreamStoreOptions>>(),
+                            TimeProvider.System));
+                    },
+                    cancellationToken: Ct);
+                edges.Add(edge);
+                clients.Add(new HttpClient { BaseAddress = edge.Url, Timeout = Timeout.InfiniteTimeSpan });
+            }
+
+            using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Address);
+            var server = admin.GetServer(admin.GetEndPoints()[0]);
+            await ProveAsync(
+                simulator,
+                time,
+                grace,
+                [.. clients.Zip(edges, (c, e) => (c, e.Services.GetRequiredService<StreamManager>()))],
+                async () => await server.KeysAsync(pattern: "relay:{*").CountAsync(Ct));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+            foreach (var edge in edges)
+            {
+                await edge.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>
     /// Runs the mix: POSTs alternate between the edges, and a stream's resume, DELETE or second duplicate POST goes to the
-    /// next edge, so with several edges each of those crosses instances (the Redis run with two edges is still to come).
-    /// <paramref name="held"/> says what the store still holds.
+    /// next edge, so with several edges each of those crosses instances. <paramref name="held"/> says what the store still
+    /// holds (bytes in memory, keys in Redis).
     /// </summary>
-    private static async Task ProveAsync(SimulatorHost simulator, FakeTimeProvider time, IReadOnlyList<(HttpClient Http, StreamManager Manager)> edges, Func<Task<long>> held)
+    private static async Task ProveAsync(
+        SimulatorHost simulator, FakeTimeProvider time, TimeSpan grace, IReadOnlyList<(HttpClient Http, StreamManager Manager)> edges, Func<Task<long>> held)
     {
 
         var sessions = new ConcurrentBag<WeakReference>();
@@ -127,7 +190,7 @@ public sealed class LifecycleProofTests
 
         // Deleted and abandoned streams stall upstream (a gate or a stall), so none can finish by itself: each must be aborted.
         var aborted = counts.GetValueOrDefault(Kind.Deleted) + abandoned;
-        time.Advance(Grace + TimeSpan.FromSeconds(1));
+        time.Advance(grace + TimeSpan.FromSeconds(1));
         var aborts = simulator.WaitForAbortsAsync(aborted, Ct);
         await Task.WhenAny(aborts, Task.Delay(TimeSpan.FromSeconds(30), TimeProvider.System, Ct));
         Assert.True(aborts.IsCompleted, $"expected {aborted} aborts: {simulator.GetStats() with { Aborts = [] }}; {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}"))}; held {Held()}, active {Active()}");
@@ -145,7 +208,7 @@ public sealed class LifecycleProofTests
         {
             var armed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref nextArm, armed);
-            time.Advance(Grace + TimeSpan.FromSeconds(1));
+            time.Advance(grace + TimeSpan.FromSeconds(1));
             await Task.WhenAny(allFreed.Task, armed.Task).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         }
 

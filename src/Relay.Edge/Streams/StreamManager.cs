@@ -42,7 +42,7 @@ internal sealed class StreamManager
     /// <summary>Raised with each new session (for tests that prove none stays reachable).</summary>
     internal event Action<object>? SessionCreated;
 
-    /// <summary>Raised with a stream id once the stream is freed (for tests).</summary>
+    /// <summary>Raised with a stream id once the stream is freed, in the store too (for tests).</summary>
     internal event Action<string>? Freed;
 
     /// <summary>Generations running now.</summary>
@@ -313,13 +313,16 @@ internal sealed class StreamManager
 
     private void Forget(StreamSession session)
     {
-        if (_sessions.TryRemove(new KeyValuePair<string, StreamSession>(session.Id, session)))
+        var removed = _sessions.TryRemove(new KeyValuePair<string, StreamSession>(session.Id, session));
+        session.Dispose();
+        if (removed)
         {
             _ = RemoveAsync(session.Id);
         }
-
-        session.Dispose();
-        Freed?.Invoke(session.Id);
+        else
+        {
+            Freed?.Invoke(session.Id);
+        }
     }
 
     private async Task RemoveAsync(string streamId)
@@ -331,6 +334,10 @@ internal sealed class StreamManager
         catch (StreamErrorException)
         {
             // The store is gone; a shared store expires the stream by itself.
+        }
+        finally
+        {
+            Freed?.Invoke(streamId);
         }
     }
 

@@ -204,6 +204,21 @@ public sealed class RedisStreamStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Only_a_reader_on_another_instance_marks_a_stream_read_elsewhere()
+    {
+        var (owner, other) = (Store("a"), Store("b"));
+        await owner.CreateAsync("seen", Info, Ct);
+        await owner.AppendAsync("seen", new StartEvent("seen", "m", null), Ct);
+        await owner.AppendAsync("seen", new DoneEvent("stop"), Ct);
+
+        // The owner counts its own readers in the stream's lifetime; the marker is for the readers it cannot see.
+        Assert.Equal(2, (await ReadAll(owner, "seen", 0)).Count);
+        Assert.False(await owner.IsReadElsewhereAsync("seen", Ct));
+        Assert.Equal(2, (await ReadAll(other, "seen", 0)).Count);
+        Assert.True(await owner.IsReadElsewhereAsync("seen", Ct));
+    }
+
+    [Fact]
     public async Task The_lease_is_renewed_while_the_owner_lives()
     {
         var owner = Store("a");

@@ -9,7 +9,7 @@ namespace Relay.Edge.Streams.Redis;
 /// idle it checks the owner's lease; a lapsed lease ends the stream with STREAM_LOST, appended at the next seq
 /// so every reader sees the same end (and a late write from the old owner is refused by Redis).
 /// </summary>
-internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys, long afterSeq)
+internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys, long afterSeq, bool markSeen)
 {
     private const int BatchSize = 512;
     private readonly AsyncSignal _appended = new();
@@ -152,9 +152,14 @@ internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys,
         }
     }
 
-    /// <summary>Marks the stream as read here at most once a lease check, so its owner keeps it past the grace period.</summary>
+    /// <summary>Marks the stream as read on this instance (not its owner) at most once a lease check, so its owner keeps it past the grace period.</summary>
     private async Task TouchAsync()
     {
+        if (!markSeen)
+        {
+            return;
+        }
+
         var now = store.Time.GetTimestamp();
         if (_lastSeen != long.MinValue && store.Time.GetElapsedTime(_lastSeen, now) < store.Settings.LeaseCheck)
         {

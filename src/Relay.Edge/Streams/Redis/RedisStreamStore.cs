@@ -45,6 +45,10 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     private readonly RelayEdgeOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, StreamWriter> _writers = new(StringComparer.Ordinal);
+
+    // Streams this instance created and has not removed: its own readers are counted by the stream's lifetime here, so
+    // only readers elsewhere mark a stream seen.
+    private readonly ConcurrentDictionary<string, byte> _produced = new(StringComparer.Ordinal);
     private readonly ITimer _leaseTimer;
     private readonly string _boot = Guid.NewGuid().ToString("N");
     private readonly Action<RedisChannel, RedisValue> _onCancel;
@@ -85,6 +89,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
             // The heartbeat exists before any reader can look for it (the timer renews it from then on).
             RenewLease();
             _writers[streamId] = new StreamWriter();
+            _produced[streamId] = 0;
         }
 
         return created;
@@ -151,7 +156,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     }
 
     public IAsyncEnumerable<StoredEvent> ReadAsync(string streamId, long afterSeq, CancellationToken cancellationToken = default) =>
-        new RedisStreamReader(this, new StreamKeys(streamId), afterSeq).ReadAsync(cancellationToken);
+        new RedisStreamReader(this, new StreamKeys(streamId), afterSeq, markSeen: !_produced.ContainsKey(streamId)).ReadAsync(cancellationToken);
 
     public async ValueTask<bool> IsReadElsewhereAsync(string streamId, CancellationToken cancellationToken = default) =>
         await Call(() => Db.KeyExistsAsync(new StreamKeys(streamId).Seen), cancellationToken);
@@ -166,6 +171,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     public async ValueTask RemoveAsync(string streamId, CancellationToken cancellationToken = default)
     {
         _writers.TryRemove(streamId, out _);
+        _produced.TryRemove(streamId, out _);
         var keys = new StreamKeys(streamId);
         await Call(() => Db.KeyDeleteAsync([keys.Events, keys.Info, keys.Cancel, keys.Seen]), cancellationToken);
     }
