@@ -1,8 +1,9 @@
 using Relay.Benchmarks;
+using Relay.Benchmarks.Reliability;
 
 // Side-by-side figures on loopback against the simulator, each beside its target.
-// Usage: dotnet run -c Release --project bench/Relay.Benchmarks -- [latency|memory|concurrency|resume|micro|simulator|redis|all] [--quick]
-// Only a full `all` run rewrites docs/performance.md and docs/perf/*.png.
+// Usage: dotnet run -c Release --project bench/Relay.Benchmarks -- [latency|memory|concurrency|resume|micro|simulator|redis|reliability|all] [--quick]
+// Only a full `all` run rewrites docs/performance.md and docs/perf/*.png; a full `reliability` or `all` run rewrites docs/reliability.md.
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
 using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 3 : 30));
@@ -46,6 +47,17 @@ if (scenario is "concurrency" or "all")
 if (scenario is "redis" or "all")
 {
     await RedisScenario.RunAsync(report, quick, ct);
+}
+
+if (scenario is "reliability" or "all")
+{
+    Console.WriteLine("fault matrix (runs, then what was lost, duplicated, orphaned upstream, leaked once the grace passed):");
+    var matrix = new FaultMatrix();
+    await ReliabilityScenario.RunAsync(matrix, quick, ct);
+    if (!quick)
+    {
+        matrix.Write(Path.Combine(root, "docs", "reliability.md"));
+    }
 }
 
 if (full)
