@@ -85,10 +85,9 @@ internal sealed class StreamManager
             Interlocked.Decrement(ref _active);
             session.Dispose();
 
-            // A duplicate POST raced this one: attach to the generation that won.
-            return _sessions.TryGetValue(id, out var winner) && winner.Owner == owner && winner.Fingerprint == fingerprint
-                ? (new StreamStart(id, winner.Started.Task), null)
-                : (null, StreamError.Create(StreamErrorCode.StreamConflict));
+            // A duplicate POST raced this one: attach to the session that won, or, if that one has already given way
+            // to another instance's generation (and gone), look again; the store then says where the stream is.
+            return await StartOrAttachAsync(request with { StreamId = id }, owner, cancellationToken);
         }
 
         bool created;
