@@ -2,7 +2,7 @@ using Relay.Benchmarks;
 using Relay.Benchmarks.Reliability;
 
 // Side-by-side figures on loopback against the simulator, each beside its target.
-// Usage: dotnet run -c Release --project bench/Relay.Benchmarks -- [latency|memory|concurrency|resume|micro|simulator|redis|reliability|all] [--quick]
+// Usage: dotnet run -c Release --project bench/Relay.Benchmarks -- [latency|cpu|memory|concurrency|resume|micro|simulator|redis|reliability|all] [--quick]
 // Only a full `all` run rewrites docs/performance.md and docs/perf/*.png; a full `reliability` or `all` run rewrites docs/reliability.md.
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
@@ -22,6 +22,11 @@ if (scenario is "micro" or "all")
 if (scenario is "latency" or "all")
 {
     await LatencyScenario.RunAsync(report, plots, quick, ct);
+}
+
+if (scenario is "cpu" or "all")
+{
+    await CpuScenario.RunAsync(report, quick, ct);
 }
 
 if (scenario is "memory" or "all")

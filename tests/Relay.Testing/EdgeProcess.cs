@@ -18,6 +18,9 @@ public sealed class EdgeProcess : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <summary>The process id (for its CPU time and memory).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Its output so far, for failure messages.</summary>
     public string Output => _process.Output;
 

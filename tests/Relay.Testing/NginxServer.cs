@@ -20,8 +20,20 @@ public sealed class NginxServer : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <summary>The nginx process (with <c>allCores</c>, the master; its workers are its children).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Starts nginx (one process) balancing round-robin over <paramref name="upstreams"/>; throws when nginx is not on PATH.</summary>
+    public static Task<NginxServer> StartAsync(IEnumerable<Uri> upstreams, CancellationToken cancellationToken = default) =>
+        StartAsync(upstreams, allCores: false, workerConnections: 4096, cancellationToken);
+
     /// <summary>Starts nginx balancing round-robin over <paramref name="upstreams"/>; throws when nginx is not on PATH.</summary>
-    public static async Task<NginxServer> StartAsync(IEnumerable<Uri> upstreams, CancellationToken cancellationToken = default)
+    /// <param name="upstreams">The servers behind it.</param>
+    /// <param name="allCores">A master and one worker per core (<c>worker_processes auto</c>), as nginx runs in production;
+    /// otherwise one process, so a test has one pid to watch.</param>
+    /// <param name="workerConnections">Connections per worker.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    public static async Task<NginxServer> StartAsync(IEnumerable<Uri> upstreams, bool allCores, int workerConnections, CancellationToken cancellationToken = default)
     {
         var executable = ExternalServers.Find("nginx") ?? throw new InvalidOperationException("nginx is not on PATH");
         var directory = Directory.CreateTempSubdirectory("relay-nginx-").FullName;
@@ -29,11 +41,12 @@ public sealed class NginxServer : IAsyncDisposable
         var servers = string.Concat(upstreams.Select(u => $"        server {u.Host}:{u.Port.ToString(CultureInfo.InvariantCulture)};\n"));
         var config = $$"""
             daemon off;
-            master_process off;
-            worker_processes 1;
+            master_process {{(allCores ? "on" : "off")}};
+            worker_processes {{(allCores ? "auto" : "1")}};
+            worker_rlimit_nofile {{(workerConnections * 2).ToString(CultureInfo.InvariantCulture)}};
             pid {{directory}}/nginx.pid;
             error_log {{directory}}/error.log warn;
-            events { worker_connections 4096; }
+            events { worker_connections {{workerConnections.ToString(CultureInfo.InvariantCulture)}}; }
             http {
                 access_log off;
                 client_body_temp_path {{directory}}/body;

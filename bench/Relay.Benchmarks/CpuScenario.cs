@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text;
+using Relay.Testing;
+
+namespace Relay.Benchmarks;
+
+/// <summary>
+/// CPU per relayed token, side by side: the simulator, the Release edge, nginx (a master and a worker per core) and this
+/// load generator each in their own process; the upstream paced so each event is its own write. Each server's own CPU
+/// (utime + stime from /proc, nginx's workers summed) over the lanes' rounds, interleaved, divided by the tokens relayed.
+/// </summary>
+internal static class CpuScenario
+{
+    private const string Question = "{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story\"}]";
+
+    public static async Task RunAsync(Report report, bool quick, CancellationToken ct)
+    {
+        if (ExternalServers.Missing("nginx") is { } missing)
+        {
+            report.Note($"CPU per token skipped: {missing}.");
+            return;
+        }
+
+        var (streams, tokens, concurrency, rounds) = quick ? (20, 100, 10, 2) : (300, 500, 40, 3);
+        await using var servers = await Servers.StartAsync(streams, ct);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
+        await servers.KnobsAsync(http, $"tokens={tokens};interval=5ms;comments=0", ct);
+
+        var lanes = new (string Name, Uri Url, string Body, string End, Func<double> Cpu)[]
+        {
+            ("nginx", new Uri(servers.Nginx.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", "[DONE]", () => ProcessCpu.TotalMs(servers.Nginx.ProcessId, withChildren: true)),
+            ("edge /v1/chat/stream", new Uri(servers.Edge.Url, "v1/chat/stream"), Question + "}", "event: done", () => ProcessCpu.TotalMs(servers.EdgePid)),
+            ("edge /v1/chat/completions", new Uri(servers.Edge.Url, "v1/chat/completions"), Question + ",\"stream\":true}", "[DONE]", () => ProcessCpu.TotalMs(servers.EdgePid)),
+        };
+
+        // Warm-up: JIT, connection pools, thread pools, for every lane.
+        foreach (var lane in lanes)
+        {
+            await RunBatchAsync(http, lane.Url, lane.Body, lane.End, concurrency, concurrency, ct);
+        }
+
+        var cpu = new double[lanes.Length];
+        var relayed = new long[lanes.Length];
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var l = 0; l < lanes.Length; l++)
+            {
+                var before = lanes[l].Cpu();
+                var completed = await RunBatchAsync(http, lanes[l].Url, lanes[l].Body, lanes[l].End, streams / rounds, concurrency, ct);
+                cpu[l] += lanes[l].Cpu() - before;
+                relayed[l] += (long)completed * tokens;
+            }
+        }
+
+        Console.WriteLine($"CPU per relayed token, {streams} streams of {tokens} tokens per lane, {concurrency} at a time, 5 ms pacing, {rounds} interleaved rounds:");
+        var nginxUs = cpu[0] * 1000 / relayed[0];
+        report.Add("CPU per relayed token, nginx", nginxUs, "µs");
+        for (var l = 1; l < lanes.Length; l++)
+        {
+            var us = cpu[l] * 1000 / relayed[l];
+            report.Add($"CPU per relayed token, {lanes[l].Name}", us, "µs", 2 * nginxUs, string.Create(CultureInfo.InvariantCulture, $"<= 2x nginx ({2 * nginxUs:0.#} µs)"));
+            report.Add($"CPU per relayed token, {lanes[l].Name} / nginx", us / nginxUs, "x", 2);
+        }
+    }
+
+    /// <summary>Runs <paramref name="count"/> streams, <paramref name="concurrency"/> at a time; returns how many ended properly.</summary>
+    private static async Task<int> RunBatchAsync(HttpClient http, Uri url, string body, string end, int count, int concurrency, CancellationToken ct)
+    {
+        var completed = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (_, token) =>
+        {
+            if (await ReadToEndAsync(http, url, body, end, token))
+            {
+                Interlocked.Increment(ref completed);
+            }
+        });
+        return completed;
+    }
+
+    /// <summary>The cheapest client that still checks the answer ended: bytes read into one buffer, the tail searched for its end.</summary>
+    private static async Task<bool> ReadToEndAsync(HttpClient http, Uri url, string body, string end, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            return false;
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[16 * 1024];
+        var tail = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer.AsMemory(tail), ct)) > 0)
+        {
+            // Keep the last 64 bytes at the front: the end marker may straddle two reads.
+            var length = tail + read;
+            var keep = Math.Min(64, length);
+            buffer.AsSpan(length - keep, keep).CopyTo(buffer);
+            tail = keep;
+        }
+
+        return Encoding.ASCII.GetString(buffer, 0, tail).Contains(end, StringComparison.Ordinal);
+    }
+
+    /// <summary>The simulator and the edge as their own processes, and nginx in front of the simulator.</summary>
+    private sealed class Servers : IAsyncDisposable
+    {
+        private readonly ServerProcess _simulator;
+
+        private Servers(ServerProcess simulator, Uri simulatorUrl, EdgeProcess edge, int edgePid, NginxServer nginx)
+        {
+            (_simulator, SimulatorUrl, Edge, EdgePid, Nginx) = (simulator, simulatorUrl, edge, edgePid, nginx);
+        }
+
+        public Uri SimulatorUrl { get; }
+
+        public EdgeProcess Edge { get; }
+
+        public int EdgePid { get; }
+
+        public NginxServer Nginx { get; }
+
+        public static async Task<Servers> StartAsync(int streams, CancellationToken ct)
+        {
+            var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? ExternalServers.Find("dotnet") ?? "dotnet";
+            var url = new Uri($"http://127.0.0.1:{ExternalServers.FreePort().ToString(CultureInfo.InvariantCulture)}/");
+            var simulator = ServerProcess.Start(
+                dotnet,
+                [Path.Combine(AppContext.BaseDirectory, "Relay.Simulator.dll"), "--urls", url.ToString().TrimEnd('/'), "--Simulator:TimeToFirstToken=00:00:00"],
+                readyLine: "Relay simulator:");
+            await simulator.Ready.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            var edge = await EdgeProcess.StartAsync(
+                new Dictionary<string, string?>
+                {
+                    ["OPENROUTER_BASE_URL"] = new Uri(url, "api/v1/").ToString(),
+                    ["RELAY_RATE_LIMIT"] = "0",
+                    ["RELAY_MAX_STREAMS"] = "100000",
+                },
+                cancellationToken: ct);
+            var nginx = await NginxServer.StartAsync([url], allCores: true, workerConnections: Math.Max(1024, streams * 4), ct);
+            return new Servers(simulator, url, edge, edge.ProcessId, nginx);
+        }
+
+        public async Task KnobsAsync(HttpClient http, string knobs, CancellationToken ct)
+        {
+            using var response = await http.PutAsync(new Uri(SimulatorUrl, "sim/knobs"), new StringContent(knobs), ct);
+            response.EnsureSuccessStatusCode();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Nginx.DisposeAsync();
+            await Edge.DisposeAsync();
+            await _simulator.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace Relay.Benchmarks;
+
+/// <summary>CPU time a process (and, for nginx, its workers) has used, from <c>/proc/&lt;pid&gt;/stat</c>.</summary>
+internal static class ProcessCpu
+{
+    // USER_HZ: the unit of utime and stime in /proc; 100 on every Linux this runs on.
+    private const double TicksPerSecond = 100;
+
+    /// <summary>utime + stime of <paramref name="pid"/> and of its direct children, in milliseconds.</summary>
+    public static double TotalMs(int pid, bool withChildren = false)
+    {
+        var ticks = Ticks(pid);
+        if (withChildren)
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var child) && ParentOf(child) == pid)
+                {
+                    ticks += Ticks(child);
+                }
+            }
+        }
+
+        return ticks * 1000 / TicksPerSecond;
+    }
+
+    private static long Ticks(int pid) => Fields(pid) is { } f
+        ? long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)
+        : 0;
+
+    private static int ParentOf(int pid) => Fields(pid) is { } f ? int.Parse(f[1], CultureInfo.InvariantCulture) : -1;
+
+    /// <summary>The fields after the command name (which may hold spaces): state, ppid, ..., utime is [11], stime [12].</summary>
+    private static string[]? Fields(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return null; // gone meanwhile
+        }
+    }
+}
