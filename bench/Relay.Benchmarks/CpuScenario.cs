@@ -78,8 +78,12 @@ internal static class CpuScenario
     }
 
     /// <summary>The cheapest client that still checks the answer ended: bytes read into one buffer, the tail searched for its end.</summary>
-    private static async Task<bool> ReadToEndAsync(HttpClient http, Uri url, string body, string end, CancellationToken ct)
+    private static async Task<bool> ReadToEndAsync(HttpClient http, Uri url, string body, string end, CancellationToken cancellationToken)
     {
+        // A stream that never ends counts as failed rather than hanging the run.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromMinutes(1));
+        var ct = limit.Token;
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         if (!response.IsSuccessStatusCode)
@@ -93,9 +97,9 @@ internal static class CpuScenario
         int read;
         while ((read = await stream.ReadAsync(buffer.AsMemory(tail), ct)) > 0)
         {
-            // Keep the last 64 bytes at the front: the end marker may straddle two reads.
+            // Keep the last 512 bytes at the front: the end marker may straddle two reads, and an event follows it.
             var length = tail + read;
-            var keep = Math.Min(64, length);
+            var keep = Math.Min(512, length);
             buffer.AsSpan(length - keep, keep).CopyTo(buffer);
             tail = keep;
         }
