@@ -61,6 +61,10 @@ internal static class CpuScenario
             report.Add($"CPU per relayed token, {lanes[l].Name}", us, "µs", 2 * nginxUs, string.Create(CultureInfo.InvariantCulture, $"<= 2x nginx ({2 * nginxUs:0.#} µs)"));
             report.Add($"CPU per relayed token, {lanes[l].Name} / nginx", us / nginxUs, "x", 2);
         }
+
+        // Resident memory right after the run (its streams still in their grace period), beside nginx's.
+        report.Add("resident memory after the run, nginx (master and workers)", ProcessCpu.ResidentMb(servers.Nginx.ProcessId, withChildren: true), "MB");
+        report.Add("resident memory after the run, edge", ProcessCpu.ResidentMb(servers.EdgePid), "MB", 64);
     }
 
     /// <summary>Runs <paramref name="count"/> streams, <paramref name="concurrency"/> at a time; returns how many ended properly.</summary>

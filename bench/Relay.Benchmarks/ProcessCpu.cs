@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Relay.Benchmarks;
 
-/// <summary>CPU time a process (and, for nginx, its workers) has used, from <c>/proc/&lt;pid&gt;/stat</c>.</summary>
+/// <summary>CPU time and resident memory of a process (and, for nginx, of its workers), from <c>/proc/&lt;pid&gt;</c>.</summary>
 internal static class ProcessCpu
 {
     // USER_HZ: the unit of utime and stime in /proc; 100 on every Linux this runs on.
@@ -24,6 +24,37 @@ internal static class ProcessCpu
         }
 
         return ticks * 1000 / TicksPerSecond;
+    }
+
+    /// <summary>Resident set size of <paramref name="pid"/> (and of its direct children), in MB, from <c>/proc/&lt;pid&gt;/status</c>.</summary>
+    public static double ResidentMb(int pid, bool withChildren = false)
+    {
+        var kb = VmRssKb(pid);
+        if (withChildren)
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var child) && ParentOf(child) == pid)
+                {
+                    kb += VmRssKb(child);
+                }
+            }
+        }
+
+        return kb / 1024.0;
+    }
+
+    private static long VmRssKb(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private static long Ticks(int pid) => Fields(pid) is { } f
