@@ -11,7 +11,7 @@ namespace Relay.Edge;
 /// Writes a stream's events to a response as SSE with <see cref="SseFormatter"/>: <c>id: streamId:seq</c>,
 /// <c>event: name</c>, <c>data: json</c> (the held bytes, not re-serialized), each sent as it exists (Kestrel's
 /// body stream flushes every write). <c>retry: 250</c> rides on the first event a reader gets, and a
-/// <c>: ping</c> comment goes out after each quiet interval, written by the same loop.
+/// <c>: ping</c> comment goes out on a quiet connection, written by the same loop.
 /// </summary>
 internal static class SseStreamWriter
 {
@@ -35,40 +35,73 @@ internal static class SseStreamWriter
         Stream body, string streamId, IAsyncEnumerable<StoredEvent> events, TimeProvider time, TimeSpan pingInterval, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var first = true;
+        using var quiet = new QuietTimer(time, pingInterval);
         await using var e = events.GetAsyncEnumerator(cancellationToken);
         while (true)
         {
+            bool more;
             var next = e.MoveNextAsync();
-            while (!next.IsCompleted)
+            if (next.IsCompleted)
+            {
+                more = next.GetAwaiter().GetResult();
+            }
+            else
             {
                 // Quiet: while SseFormatter waits on us nobody else writes, so the ping can go out raw.
                 var moved = next.AsTask();
-                using var pingDelay = new CancellationTokenSource();
-                var ping = Task.Delay(pingInterval, time, pingDelay.Token);
-                if (await Task.WhenAny(moved, ping) == ping)
+                while (await Task.WhenAny(moved, quiet.Due) != moved)
                 {
                     await body.WriteAsync(Ping, cancellationToken);
                     await body.FlushAsync(cancellationToken);
-                    next = new ValueTask<bool>(moved);
-                    continue;
+                    quiet.Pinged();
                 }
 
-                await pingDelay.CancelAsync();
-                next = new ValueTask<bool>(moved);
+                more = await moved;
             }
 
-            if (!await next)
+            if (!more)
             {
                 yield break;
             }
 
             var stored = e.Current;
+            quiet.Wrote();
             yield return new SseItem<StoredEvent>(stored, stored.Name)
             {
                 EventId = StreamIds.FormatEventId(streamId, stored.Seq),
                 ReconnectionInterval = first ? Retry : null,
             };
             first = false;
+        }
+    }
+
+    /// <summary>
+    /// One timer per connection, not one per event: it ticks every ping interval, and a tick that finds nothing written
+    /// since the last one makes a ping due. A quiet connection gets a ping within one to two intervals.
+    /// </summary>
+    private sealed class QuietTimer : IDisposable
+    {
+        private readonly ITimer _timer;
+        private TaskCompletionSource _due = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _wrote;
+
+        public QuietTimer(TimeProvider time, TimeSpan interval) => _timer = time.CreateTimer(static s => ((QuietTimer)s!).Tick(), this, interval, interval);
+
+        /// <summary>Completes when a ping is due.</summary>
+        public Task Due => Volatile.Read(ref _due).Task;
+
+        public void Wrote() => Volatile.Write(ref _wrote, 1);
+
+        public void Pinged() => Volatile.Write(ref _due, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+        public void Dispose() => _timer.Dispose();
+
+        private void Tick()
+        {
+            if (Interlocked.Exchange(ref _wrote, 0) == 0)
+            {
+                Volatile.Read(ref _due).TrySetResult();
+            }
         }
     }
 }

@@ -1,0 +1,69 @@
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
+using Relay.Contracts;
+using Relay.Edge.Streams;
+
+namespace Relay.Edge.Tests;
+
+/// <summary>The SSE writer's keep-alive on the edge's clock: one timer per connection, a ping only on a quiet one.</summary>
+public sealed class SseStreamWriterTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_ping_goes_out_only_when_a_whole_interval_passed_without_a_write()
+    {
+        var time = new FakeTimeProvider();
+        var body = new WatchedBody();
+        var context = new DefaultHttpContext();
+        context.Response.Body = body;
+        var events = Channel.CreateUnbounded<StoredEvent>();
+        var writing = SseStreamWriter.WriteAsync(context, "s1", events.Reader.ReadAllAsync(Ct), time, Interval, Ct);
+
+        // Nothing for one interval: a ping.
+        var write = body.NextWrite();
+        time.Advance(Interval);
+        Assert.Equal(": ping\n\n", await write.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+
+        // An event, then one interval: the tick sees the write and stays quiet; the next interval without one pings.
+        write = body.NextWrite();
+        await events.Writer.WriteAsync(new StoredEvent(1, StreamEventNames.Delta, Encoding.UTF8.GetBytes("{\"text\":\"hi\"}")), Ct);
+        Assert.StartsWith("event: delta", await write.WaitAsync(TimeSpan.FromSeconds(10), Ct), StringComparison.Ordinal);
+        var next = body.NextWrite();
+        time.Advance(Interval);
+        Assert.False(next.IsCompleted);
+        time.Advance(Interval);
+        Assert.Equal(": ping\n\n", await next.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+
+        events.Writer.Complete();
+        await writing.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+    }
+
+    /// <summary>A response body that hands each write to the test as text.</summary>
+    private sealed class WatchedBody : MemoryStream
+    {
+        private TaskCompletionSource<string> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<string> NextWrite()
+        {
+            _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _next.Task;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _next.TrySetResult(Encoding.UTF8.GetString(buffer.Span));
+            return base.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            _next.TrySetResult(Encoding.UTF8.GetString(buffer, offset, count));
+            return base.WriteAsync(buffer, offset, count, cancellationToken);
+        }
+    }
+}
