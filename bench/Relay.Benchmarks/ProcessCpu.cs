@@ -11,38 +11,20 @@ internal static class ProcessCpu
     /// <summary>utime + stime of <paramref name="pid"/> and of its direct children, in milliseconds.</summary>
     public static double TotalMs(int pid, bool withChildren = false)
     {
-        var ticks = Ticks(pid);
-        if (withChildren)
-        {
-            foreach (var dir in Directory.EnumerateDirectories("/proc"))
-            {
-                if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var child) && ParentOf(child) == pid)
-                {
-                    ticks += Ticks(child);
-                }
-            }
-        }
-
+        var ticks = Ticks(pid) + (withChildren ? ChildrenOf(pid).Sum(Ticks) : 0);
         return ticks * 1000 / TicksPerSecond;
     }
 
     /// <summary>Resident set size of <paramref name="pid"/> (and of its direct children), in MB, from <c>/proc/&lt;pid&gt;/status</c>.</summary>
     public static double ResidentMb(int pid, bool withChildren = false)
     {
-        var kb = VmRssKb(pid);
-        if (withChildren)
-        {
-            foreach (var dir in Directory.EnumerateDirectories("/proc"))
-            {
-                if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var child) && ParentOf(child) == pid)
-                {
-                    kb += VmRssKb(child);
-                }
-            }
-        }
-
+        var kb = VmRssKb(pid) + (withChildren ? ChildrenOf(pid).Sum(VmRssKb) : 0);
         return kb / 1024.0;
     }
+
+    private static IEnumerable<int> ChildrenOf(int pid) => Directory.EnumerateDirectories("/proc")
+        .Select(dir => int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var child) ? child : -1)
+        .Where(child => child > 0 && ParentOf(child) == pid);
 
     private static long VmRssKb(int pid)
     {

@@ -228,27 +228,13 @@ internal static class ReliabilityScenario
         {
             using var http = new HttpClient { BaseAddress = edge.Url };
             var client = new EdgeClient(http);
-            await rows.RunAsync("edge SIGKILL and restart (in-memory store)", "the only edge killed mid-answer and started again on its port; the stream died with it, so the client starts over and clears the old text", runs, () => HeldFromMetricsAsync([edge.Url], ct), async i =>
+            await rows.RunAsync("edge SIGKILL and restart (in-memory store)", "the only edge killed mid-answer and started again on its port; the stream died with it, so the client starts over and clears the old text", runs, () => HeldFromMetricsAsync([edge.Url], ct), i =>
+            MidAnswerAsync(rows.Sim, client, $"edge-killed-{i}", async _ =>
             {
-                var gate = $"edge-killed-{i}";
-                sim.DefaultKnobs = $"tokens=100;gate={gate}@20";
-                var view = new ClientView();
-                await foreach (var e in client.StreamChatAsync(Story, ct))
-                {
-                    view.Add(e);
-                    if (e is DeltaEvent && view.Deltas == 19 && sim.DefaultKnobs.Contains(gate, StringComparison.Ordinal))
-                    {
-                        await sim.Gates.WaitReachedAsync(gate, ct);
-                        sim.DefaultKnobs = "tokens=100";
-                        await edge.KillAsync();
-                        await edge.DisposeAsync();
-                        edge = await EdgeProcess.StartAsync(environment, port, ct);
-                        sim.Gates.Release(gate);
-                    }
-                }
-
-                return Rows.Outcome.Of(view, Answer(100));
-            });
+                await edge.KillAsync();
+                await edge.DisposeAsync();
+                edge = await EdgeProcess.StartAsync(environment, port, ct);
+            }, ct));
         }
         finally
         {
@@ -341,26 +327,12 @@ internal static class ReliabilityScenario
     {
         using var http = new HttpClient { BaseAddress = edge };
         var client = new EdgeClient(http);
-        await rows.RunAsync("Redis restart", "redis-server killed mid-answer and started again empty; the stream died with it, so the client starts over and clears the old text", runs, held, async i =>
-        {
-            var gate = $"redis-restart-{i}";
-            rows.Sim.DefaultKnobs = $"tokens=100;gate={gate}@20";
-            var view = new ClientView();
-            await foreach (var e in client.StreamChatAsync(Story, rows.Ct))
+        await rows.RunAsync("Redis restart", "redis-server killed mid-answer and started again empty; the stream died with it, so the client starts over and clears the old text", runs, held, i =>
+            MidAnswerAsync(rows.Sim, client, $"redis-restart-{i}", async _ =>
             {
-                view.Add(e);
-                if (e is DeltaEvent && view.Deltas == 19 && rows.Sim.DefaultKnobs!.Contains(gate, StringComparison.Ordinal))
-                {
-                    await rows.Sim.Gates.WaitReachedAsync(gate, rows.Ct);
-                    rows.Sim.DefaultKnobs = "tokens=100";
-                    await redis.StopAsync();
-                    await redis.RestartAsync(rows.Ct);
-                    rows.Sim.Gates.Release(gate);
-                }
-            }
-
-            return Rows.Outcome.Of(view, Answer(100));
-        });
+                await redis.StopAsync();
+                await redis.RestartAsync(rows.Ct);
+            }, rows.Ct));
     }
 
     private static async Task OwnerKilledAsync(Rows rows, SimulatorHost sim, Func<string, Dictionary<string, string?>> settings, Func<Task<long>> keys, int runs, CancellationToken ct)
@@ -384,36 +356,16 @@ internal static class ReliabilityScenario
                 return k < 0 ? long.MaxValue : k + await HeldFromMetricsAsync(edges.Select(e => e.Url), ct);
             }
 
-            await rows.RunAsync("owner instance SIGKILL in a cluster", "the edge producing the stream killed mid-answer behind nginx; the other instance declares the stream lost once the owner's lease lapses, and the client starts over on it", runs, Held, async i =>
-            {
-                var gate = $"owner-killed-{i}";
-                sim.DefaultKnobs = $"tokens=100;gate={gate}@20";
-                var view = new ClientView();
-                var streamId = "";
-                await foreach (var e in client.StreamChatAsync(Story, ct))
+            await rows.RunAsync("owner instance SIGKILL in a cluster", "the edge producing the stream killed mid-answer behind nginx; the other instance declares the stream lost once the owner's lease lapses, and the client starts over on it", runs, Held, i =>
+                MidAnswerAsync(sim, client, $"owner-killed-{i}", async start =>
                 {
-                    view.Add(e);
-                    if (e is StartEvent start)
-                    {
-                        streamId = start.StreamId;
-                    }
-
-                    if (e is DeltaEvent && view.Deltas == 19 && sim.DefaultKnobs!.Contains(gate, StringComparison.Ordinal))
-                    {
-                        await sim.Gates.WaitReachedAsync(gate, ct);
-                        sim.DefaultKnobs = "tokens=100";
-                        using var redis = await ConnectionMultiplexer.ConnectAsync(env("x")["RELAY_REDIS"]!);
-                        var owner = (string)(await redis.GetDatabase().HashGetAsync($"relay:{{{streamId}}}:info", "instance"))!;
-                        var n = owner == "edge-0" ? 0 : 1;
-                        await edges[n].KillAsync();
-                        await edges[n].DisposeAsync();
-                        edges[n] = await EdgeProcess.StartAsync(env($"edge-{n}"), ports[n], ct);
-                        sim.Gates.Release(gate);
-                    }
-                }
-
-                return Rows.Outcome.Of(view, Answer(100));
-            });
+                    using var redis = await ConnectionMultiplexer.ConnectAsync(env("x")["RELAY_REDIS"]!);
+                    var owner = (string)(await redis.GetDatabase().HashGetAsync($"relay:{{{start!.StreamId}}}:info", "instance"))!;
+                    var n = owner == "edge-0" ? 0 : 1;
+                    await edges[n].KillAsync();
+                    await edges[n].DisposeAsync();
+                    edges[n] = await EdgeProcess.StartAsync(env($"edge-{n}"), ports[n], ct);
+                }, ct));
         }
         finally
         {
@@ -422,6 +374,33 @@ internal static class ReliabilityScenario
                 await edge.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// A 100-token answer that holds upstream at token 20; once the client has 19, <paramref name="fault"/> (given the
+    /// stream's start) is injected, then the answer goes on; what the client finally shows is checked against the whole answer.
+    /// </summary>
+    private static async Task<Rows.Outcome> MidAnswerAsync(SimulatorHost sim, EdgeClient client, string gate, Func<StartEvent?, Task> fault, CancellationToken ct)
+    {
+        sim.DefaultKnobs = $"tokens=100;gate={gate}@20";
+        var view = new ClientView();
+        StartEvent? start = null;
+        var injected = false;
+        await foreach (var e in client.StreamChatAsync(Story, ct))
+        {
+            view.Add(e);
+            start ??= e as StartEvent;
+            if (!injected && e is DeltaEvent && view.Deltas == 19)
+            {
+                injected = true;
+                await sim.Gates.WaitReachedAsync(gate, ct);
+                sim.DefaultKnobs = "tokens=100";
+                await fault(start);
+                sim.Gates.Release(gate);
+            }
+        }
+
+        return Rows.Outcome.Of(view, Answer(100));
     }
 
     /// <summary>Reads a stream from its start by id, as a client that lost everything does.</summary>
