@@ -70,6 +70,7 @@ internal sealed class StreamGenerator(ILlmProvider provider, IStreamStore store,
                 await store.AppendAsync(session.Id, e);
                 if (e.IsTerminal)
                 {
+                    session.MarkFinished(time.GetTimestamp());
                     terminal = true;
                     (outcome, code) = e is ErrorEvent failed ? ("error", failed.Error.WireName) : ("done", null);
                     break;
@@ -129,6 +130,7 @@ internal sealed class StreamGenerator(ILlmProvider provider, IStreamStore store,
         try
         {
             await store.AppendAsync(session.Id, new ErrorEvent(error));
+            session.MarkFinished(time.GetTimestamp());
         }
         catch (Exception ex) when (ex is StreamErrorException or InvalidOperationException)
         {

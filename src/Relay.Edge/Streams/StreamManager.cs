@@ -266,8 +266,7 @@ internal sealed class StreamManager
         finally
         {
             Interlocked.Decrement(ref _active);
-            session.FinishedAt = _time.GetTimestamp();
-            session.Finished = true;
+            session.MarkFinished(_time.GetTimestamp());
             if (!session.Expired && session.Started.Task.Result is null && _sessions.TryGetValue(session.Id, out var current) && ReferenceEquals(current, session))
             {
                 // A finished stream stays resumable for the grace period after its last reader left.
@@ -312,6 +311,11 @@ internal sealed class StreamManager
 
     private void Forget(StreamSession session)
     {
+        if (!session.TryForget())
+        {
+            return;
+        }
+
         var removed = _sessions.TryRemove(new KeyValuePair<string, StreamSession>(session.Id, session));
         session.Dispose();
         if (removed)

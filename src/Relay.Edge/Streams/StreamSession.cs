@@ -9,6 +9,8 @@ namespace Relay.Edge.Streams;
 internal sealed class StreamSession(string id, string owner, string fingerprint) : IDisposable
 {
     private bool _expired;
+    private bool _finished;
+    private int _forgotten;
 
     public string Id { get; } = id;
 
@@ -28,10 +30,10 @@ internal sealed class StreamSession(string id, string owner, string fingerprint)
     public StreamErrorCode? CancelReason { get; set; }
 
     /// <summary>Set once the generation ended (its terminal event is written, or it never started).</summary>
-    public bool Finished { get; set; }
+    public bool Finished => Volatile.Read(ref _finished);
 
     /// <summary>When the generation ended (a timestamp), so the oldest finished streams are dropped first under memory pressure.</summary>
-    public long FinishedAt { get; set; }
+    public long FinishedAt { get; private set; }
 
     /// <summary>Set when the grace period passed with nobody attached while it still ran: it is freed as soon as it ends.</summary>
     public bool Expired
@@ -56,6 +58,23 @@ internal sealed class StreamSession(string id, string owner, string fingerprint)
             // Already over.
         }
     }
+
+    /// <summary>
+    /// Marks the generation ended, once. The generator calls it right after the terminal event is held, not when its task
+    /// has wound down: a client that read <c>done</c> and at once posts again must find the stream droppable under
+    /// memory pressure.
+    /// </summary>
+    public void MarkFinished(long timestamp)
+    {
+        if (!Finished)
+        {
+            FinishedAt = timestamp;
+            Volatile.Write(ref _finished, true);
+        }
+    }
+
+    /// <summary>True for the first caller only: the stream is freed once however many paths end it.</summary>
+    public bool TryForget() => Interlocked.Exchange(ref _forgotten, 1) == 0;
 
     public void Dispose()
     {
