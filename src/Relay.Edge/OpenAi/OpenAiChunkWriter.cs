@@ -9,49 +9,52 @@ namespace Relay.Edge.OpenAi;
 /// Rebuilds OpenAI <c>chat.completion.chunk</c>s from our events (never raw upstream bytes): the role on the
 /// first delta only, text in <c>delta.content</c>, reasoning in <c>delta.reasoning</c>, tool calls in
 /// <c>delta.tool_calls</c>, a final chunk with <c>finish_reason</c>, then the usage chunk (<c>choices: []</c>)
-/// when asked for. An error becomes <c>{"error":{...}}</c>.
+/// when asked for. An error becomes <c>{"error":{...}}</c>. Text and reasoning, nearly every event, are spliced:
+/// the held <c>{"text":"..."}</c> already has the string JSON-escaped as the chunk wants it.
 /// </summary>
 internal sealed class OpenAiChunkWriter(string streamId, long created, bool includeUsage)
 {
+    private static readonly byte[] TextTail = """},"finish_reason":null}]}"""u8.ToArray();
+
     private string _model = "";
     private Usage? _usage;
+    private byte[]? _contentHead;
+    private byte[]? _reasoningHead;
 
     public string Id { get; } = "chatcmpl-" + streamId;
 
-    /// <summary>The chunks (each one <c>data:</c> payload) that <paramref name="e"/> becomes; none for some.</summary>
-    public IEnumerable<byte[]> Chunks(StoredEvent e)
+    /// <summary>Adds the chunks that <paramref name="e"/> becomes (none for some) to <paramref name="into"/>.</summary>
+    public void Chunks(StoredEvent e, List<OpenAiChunk> into)
     {
         switch (e.Name)
         {
             case StreamEventNames.Start:
                 _model = ((StartEvent)e.ToStreamEvent(streamId)).Model;
-                yield return Chunk(w => { w.WriteString("role", "assistant"); w.WriteString("content", ""); }, null);
+                into.Add(new(Chunk(w => { w.WriteString("role", "assistant"); w.WriteString("content", ""); }, null)));
                 break;
             case StreamEventNames.Delta:
-                var text = ((DeltaEvent)e.ToStreamEvent(streamId)).Text;
-                yield return Chunk(w => w.WriteString("content", text), null);
+                into.Add(new(_contentHead ??= TextHead("content"), RawText(e.Data), TextTail));
                 break;
             case StreamEventNames.Reasoning:
-                var reasoning = ((ReasoningEvent)e.ToStreamEvent(streamId)).Text;
-                yield return Chunk(w => w.WriteString("reasoning", reasoning), null);
+                into.Add(new(_reasoningHead ??= TextHead("reasoning"), RawText(e.Data), TextTail));
                 break;
             case StreamEventNames.ToolCall:
                 var call = (ToolCallEvent)e.ToStreamEvent(streamId);
-                yield return Chunk(w => WriteToolCall(w, call), null);
+                into.Add(new(Chunk(w => WriteToolCall(w, call), null)));
                 break;
             case StreamEventNames.Usage:
                 _usage = ((UsageEvent)e.ToStreamEvent(streamId)).Usage;
                 break;
             case StreamEventNames.Done:
-                yield return Chunk(_ => { }, ((DoneEvent)e.ToStreamEvent(streamId)).FinishReason);
+                into.Add(new(Chunk(_ => { }, ((DoneEvent)e.ToStreamEvent(streamId)).FinishReason)));
                 if (includeUsage && _usage is { } usage)
                 {
-                    yield return UsageChunk(usage);
+                    into.Add(new(UsageChunk(usage)));
                 }
 
                 break;
             case StreamEventNames.Error:
-                yield return OpenAiErrors.Body(((ErrorEvent)e.ToStreamEvent(streamId)).Error);
+                into.Add(new(OpenAiErrors.Body(((ErrorEvent)e.ToStreamEvent(streamId)).Error)));
                 break;
         }
     }
@@ -95,6 +98,44 @@ internal sealed class OpenAiChunkWriter(string streamId, long created, bool incl
         w.WriteEndArray();
     }
 
+    /// <summary>The <c>"text"</c> string of a held delta or reasoning event, quotes and escapes included.</summary>
+    private static ReadOnlyMemory<byte> RawText(ReadOnlyMemory<byte> data)
+    {
+        var reader = new Utf8JsonReader(data.Span);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isText = reader.ValueTextEquals("text"u8);
+            reader.Read();
+            if (isText && reader.TokenType == JsonTokenType.String)
+            {
+                // ValueSpan is the raw (still escaped) text between the quotes, which start at TokenStartIndex.
+                return data.Slice((int)reader.TokenStartIndex, reader.ValueSpan.Length + 2);
+            }
+
+            reader.Skip();
+        }
+
+        throw new InvalidOperationException("A held text event has no text.");
+    }
+
+    /// <summary>Everything of a text chunk before its string: <c>{...,"choices":[{"index":0,"delta":{"content":</c>.</summary>
+    private byte[] TextHead(string property)
+    {
+        var buffer = new ArrayBufferWriter<byte>(192);
+        using (var w = new Utf8JsonWriter(buffer, StreamEventSerializer.WriterOptions))
+        {
+            WriteHead(w);
+            w.WriteStartArray("choices");
+            w.WriteStartObject();
+            w.WriteNumber("index", 0);
+            w.WriteStartObject("delta");
+            w.WritePropertyName(property);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     private byte[] Chunk(Action<Utf8JsonWriter> delta, string? finishReason) => Write(w =>
     {
         w.WriteStartArray("choices");
@@ -128,15 +169,20 @@ internal sealed class OpenAiChunkWriter(string streamId, long created, bool incl
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer, StreamEventSerializer.WriterOptions))
         {
-            w.WriteStartObject();
-            w.WriteString("id", Id);
-            w.WriteString("object", "chat.completion.chunk");
-            w.WriteNumber("created", created);
-            w.WriteString("model", _model);
+            WriteHead(w);
             body(w);
             w.WriteEndObject();
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private void WriteHead(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", Id);
+        w.WriteString("object", "chat.completion.chunk");
+        w.WriteNumber("created", created);
+        w.WriteString("model", _model);
     }
 }

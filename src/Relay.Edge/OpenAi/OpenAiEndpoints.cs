@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -130,7 +129,7 @@ internal static class OpenAiEndpoints
             try
             {
                 await SseFormatter.WriteAsync(
-                    Items(httpContext.RequestAborted), httpContext.Response.Body, static (item, buffer) => buffer.Write(item.Data), httpContext.RequestAborted);
+                    Items(httpContext.RequestAborted), httpContext.Response.Body, static (item, buffer) => item.Data.WriteTo(buffer), httpContext.RequestAborted);
             }
             catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
             {
@@ -139,21 +138,25 @@ internal static class OpenAiEndpoints
             }
         }
 
-        private async IAsyncEnumerable<SseItem<byte[]>> Items([EnumeratorCancellation] CancellationToken cancellationToken)
+        private async IAsyncEnumerable<SseItem<OpenAiChunk>> Items([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var failed = false;
+            var batch = new List<OpenAiChunk>(2);
             await foreach (var e in streams.ReadAsync(streamId, 0, cancellationToken))
             {
                 failed |= e.Name == StreamEventNames.Error;
-                foreach (var chunk in chunks.Chunks(e))
+                chunks.Chunks(e, batch);
+                foreach (var chunk in batch)
                 {
-                    yield return new SseItem<byte[]>(chunk);
+                    yield return new SseItem<OpenAiChunk>(chunk);
                 }
+
+                batch.Clear();
             }
 
             if (!failed)
             {
-                yield return new SseItem<byte[]>(DoneSentinel);
+                yield return new SseItem<OpenAiChunk>(new(DoneSentinel));
             }
         }
     }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using Relay.Contracts;
 
 namespace Relay.Edge.Streams;
@@ -16,6 +18,11 @@ internal sealed class StreamBuffer(int maxBytes)
         StreamEventNames.Start, StreamEventNames.Delta, StreamEventNames.Reasoning, StreamEventNames.ToolCall,
         StreamEventNames.Usage, StreamEventNames.Done, StreamEventNames.Error,
     ];
+
+    private const int MaxScratchBytes = 16 * 1024;
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
 
     private readonly Lock _gate = new();
     private byte[] _bytes = new byte[256];
@@ -70,7 +77,7 @@ internal sealed class StreamBuffer(int maxBytes)
     /// <exception cref="StreamErrorException">STREAM_TOO_LARGE.</exception>
     public long Append(StreamEvent streamEvent, out int grown)
     {
-        var data = StreamEventSerializer.SerializeData(streamEvent);
+        var data = SerializeScratch(streamEvent);
         var kind = (byte)Array.IndexOf(Names, streamEvent.WireName);
         TaskCompletionSource changed;
         long seq;
@@ -89,7 +96,7 @@ internal sealed class StreamBuffer(int maxBytes)
             var held = _bytes.Length + _kinds.Length + (_ends.Length * sizeof(int));
             EnsureCapacity(data.Length);
             grown = _bytes.Length + _kinds.Length + (_ends.Length * sizeof(int)) - held;
-            data.CopyTo(_bytes, _length);
+            data.CopyTo(_bytes.AsSpan(_length));
             _length += data.Length;
             _kinds[_count] = kind;
             _ends[_count] = _length;
@@ -137,5 +144,33 @@ internal sealed class StreamBuffer(int maxBytes)
         }
     }
 
+    /// <summary>
+    /// Serializes into a per-thread scratch buffer that the next call on this thread overwrites: the bytes are copied
+    /// into the stream's array at once, so a per-event array, buffer writer and JSON writer would be garbage.
+    /// </summary>
+    private static ReadOnlySpan<byte> SerializeScratch(StreamEvent streamEvent)
+    {
+        var scratch = t_scratch;
+        if (scratch is null || scratch.Buffer.Capacity > MaxScratchBytes)
+        {
+            t_scratch = scratch = new Scratch(); // a rare big event does not stay held by the thread
+        }
+
+        scratch.Buffer.ResetWrittenCount();
+        scratch.Writer.Reset();
+        StreamEventSerializer.WriteData(streamEvent, scratch.Writer);
+        scratch.Writer.Flush();
+        return scratch.Buffer.WrittenSpan;
+    }
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class Scratch
+    {
+        public Scratch() => Writer = new Utf8JsonWriter(Buffer, StreamEventSerializer.WriterOptions);
+
+        public ArrayBufferWriter<byte> Buffer { get; } = new(256);
+
+        public Utf8JsonWriter Writer { get; }
+    }
 }
