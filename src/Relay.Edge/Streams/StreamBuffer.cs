@@ -22,7 +22,7 @@ internal sealed class StreamBuffer(int maxBytes)
     private const int MaxScratchBytes = 16 * 1024;
 
     [ThreadStatic]
-    private static Scratch? t_scratch;
+    private static Scratch? _scratch;
 
     private readonly Lock _gate = new();
     private byte[] _bytes = new byte[256];
@@ -150,10 +150,10 @@ internal sealed class StreamBuffer(int maxBytes)
     /// </summary>
     private static ReadOnlySpan<byte> SerializeScratch(StreamEvent streamEvent)
     {
-        var scratch = t_scratch;
+        var scratch = _scratch;
         if (scratch is null || scratch.Buffer.Capacity > MaxScratchBytes)
         {
-            t_scratch = scratch = new Scratch(); // a rare big event does not stay held by the thread
+            _scratch = scratch = new Scratch(); // a rare big event does not stay held by the thread
         }
 
         scratch.Buffer.ResetWrittenCount();
