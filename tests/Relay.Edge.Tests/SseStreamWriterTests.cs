@@ -43,10 +43,68 @@ public sealed class SseStreamWriterTests
         await writing.WaitAsync(TimeSpan.FromSeconds(10), Ct);
     }
 
+    [Fact]
+    public async Task An_event_that_arrives_while_a_ping_is_being_written_waits_for_it_and_never_interleaves()
+    {
+        var time = new FakeTimeProvider();
+        var body = new WatchedBody();
+        var context = new DefaultHttpContext();
+        context.Response.Body = body;
+        var send = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var taken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writing = SseStreamWriter.WriteAsync(context, "s1", OneEventAsync(send.Task, taken), time, Interval, Ct);
+
+        // The ping's flush hangs (a slow client); the writer takes an event meanwhile.
+        var flushing = body.HoldNextFlush();
+        time.Advance(Interval);
+        await flushing.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        send.SetResult();
+        await taken.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        body.ReleaseFlush();
+        await writing.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.False(body.WroteDuringFlush);
+        Assert.Equal(": ping\n\nevent: delta\ndata: {\"text\":\"hi\"}\nid: s1:1\nretry: 250\n\n", Encoding.UTF8.GetString(body.ToArray()));
+    }
+
+    private static async IAsyncEnumerable<StoredEvent> OneEventAsync(Task send, TaskCompletionSource taken)
+    {
+        await send;
+        taken.SetResult();
+        yield return new StoredEvent(1, StreamEventNames.Delta, Encoding.UTF8.GetBytes("{\"text\":\"hi\"}"));
+    }
+
     /// <summary>A response body that hands each write to the test as text.</summary>
     private sealed class WatchedBody : MemoryStream
     {
         private TaskCompletionSource<string> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private TaskCompletionSource? _flushStarted;
+        private int _flushing;
+        private readonly TaskCompletionSource _flushGate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The next flush waits for <see cref="ReleaseFlush"/>; the task completes when it started.</summary>
+        public Task HoldNextFlush()
+        {
+            _flushStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _flushStarted.Task;
+        }
+
+        public void ReleaseFlush() => _flushGate.TrySetResult();
+
+        /// <summary>Whether anything was written while a held flush had not returned.</summary>
+        public bool WroteDuringFlush { get; private set; }
+
+        public override async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            if (Interlocked.Exchange(ref _flushStarted, null) is { } started)
+            {
+                Volatile.Write(ref _flushing, 1);
+                started.TrySetResult();
+                await _flushGate.Task.WaitAsync(cancellationToken);
+                Volatile.Write(ref _flushing, 0);
+            }
+        }
 
         public Task<string> NextWrite()
         {
@@ -56,12 +114,14 @@ public sealed class SseStreamWriterTests
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            WroteDuringFlush |= Volatile.Read(ref _flushing) == 1;
             _next.TrySetResult(Encoding.UTF8.GetString(buffer.Span));
             return base.WriteAsync(buffer, cancellationToken);
         }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
+            WroteDuringFlush |= Volatile.Read(ref _flushing) == 1;
             _next.TrySetResult(Encoding.UTF8.GetString(buffer, offset, count));
             return base.WriteAsync(buffer, offset, count, cancellationToken);
         }

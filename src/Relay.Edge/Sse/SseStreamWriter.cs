@@ -35,7 +35,7 @@ internal static class SseStreamWriter
         Stream body, string streamId, IAsyncEnumerable<StoredEvent> events, TimeProvider time, TimeSpan pingInterval, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var first = true;
-        using var quiet = new QuietTimer(time, pingInterval);
+        using var keepAlive = new KeepAlive(body, time, pingInterval, cancellationToken);
         await using var e = events.GetAsyncEnumerator(cancellationToken);
         while (true)
         {
@@ -47,16 +47,15 @@ internal static class SseStreamWriter
             }
             else
             {
-                // Quiet: while SseFormatter waits on us nobody else writes, so the ping can go out raw.
-                var moved = next.AsTask();
-                while (await Task.WhenAny(moved, quiet.Due) != moved)
+                keepAlive.Idle();
+                try
                 {
-                    await body.WriteAsync(Ping, cancellationToken);
-                    await body.FlushAsync(cancellationToken);
-                    quiet.Pinged();
+                    more = await next;
                 }
-
-                more = await moved;
+                finally
+                {
+                    await keepAlive.BusyAsync();
+                }
             }
 
             if (!more)
@@ -65,7 +64,7 @@ internal static class SseStreamWriter
             }
 
             var stored = e.Current;
-            quiet.Wrote();
+            keepAlive.Wrote();
             yield return new SseItem<StoredEvent>(stored, stored.Name)
             {
                 EventId = StreamIds.FormatEventId(streamId, stored.Seq),
@@ -76,32 +75,72 @@ internal static class SseStreamWriter
     }
 
     /// <summary>
-    /// One timer per connection, not one per event: it ticks every ping interval, and a tick that finds nothing written
-    /// since the last one makes a ping due. A quiet connection gets a ping within one to two intervals.
+    /// The keep-alive of one connection: one timer that ticks every ping interval; a tick that finds nothing written since
+    /// the last one, while the writer loop waits for an event (so <see cref="SseFormatter"/> is not writing), sends a
+    /// ping itself. The loop marks its waits with <see cref="Idle"/> and <see cref="BusyAsync"/>: two uncontended locks
+    /// per waited event, where waiting on the ping and the event together cost a task, a promise and a combinator.
+    /// A quiet connection gets a ping within one to two intervals.
     /// </summary>
-    private sealed class QuietTimer : IDisposable
+    private sealed class KeepAlive : IDisposable
     {
+        private readonly Lock _gate = new();
+        private readonly Stream _body;
+        private readonly CancellationToken _cancellationToken;
         private readonly ITimer _timer;
-        private TaskCompletionSource _due = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool _idle;
         private int _wrote;
+        private Task _ping = Task.CompletedTask;
 
-        public QuietTimer(TimeProvider time, TimeSpan interval) => _timer = time.CreateTimer(static s => ((QuietTimer)s!).Tick(), this, interval, interval);
-
-        /// <summary>Completes when a ping is due.</summary>
-        public Task Due => Volatile.Read(ref _due).Task;
+        public KeepAlive(Stream body, TimeProvider time, TimeSpan interval, CancellationToken cancellationToken)
+        {
+            _body = body;
+            _cancellationToken = cancellationToken;
+            _timer = time.CreateTimer(static s => ((KeepAlive)s!).Tick(), this, interval, interval);
+        }
 
         public void Wrote() => Volatile.Write(ref _wrote, 1);
 
-        public void Pinged() => Volatile.Write(ref _due, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        /// <summary>The loop waits for an event: the body is free for a ping.</summary>
+        public void Idle()
+        {
+            lock (_gate)
+            {
+                _idle = true;
+            }
+        }
+
+        /// <summary>The loop has an event (or ends): no new ping starts, and one in flight is waited out.</summary>
+        public Task BusyAsync()
+        {
+            lock (_gate)
+            {
+                _idle = false;
+                return _ping;
+            }
+        }
 
         public void Dispose() => _timer.Dispose();
 
         private void Tick()
         {
-            if (Interlocked.Exchange(ref _wrote, 0) == 0)
+            if (Interlocked.Exchange(ref _wrote, 0) != 0)
             {
-                Volatile.Read(ref _due).TrySetResult();
+                return;
             }
+
+            lock (_gate)
+            {
+                if (_idle && _ping.IsCompleted)
+                {
+                    _ping = PingAsync();
+                }
+            }
+        }
+
+        private async Task PingAsync()
+        {
+            await _body.WriteAsync(Ping, _cancellationToken);
+            await _body.FlushAsync(_cancellationToken);
         }
     }
 }
