@@ -44,6 +44,14 @@ public sealed class EdgeClient
     public IAsyncEnumerable<StreamEvent> StreamChatAsync(ChatRequest request, StreamOptions options, CancellationToken cancellationToken = default) =>
         _streams.StreamAsync(request, options, cancellationToken);
 
+    /// <summary>
+    /// Follows a stream that already exists (started by this process or another): from its start, or after
+    /// <paramref name="lastEventId"/>, reconnecting with <c>Last-Event-ID</c>. A stream the edge no longer has (its
+    /// grace period passed, or it restarted) ends with an <see cref="ErrorEvent"/> STREAM_NOT_FOUND; it is never started over.
+    /// </summary>
+    public IAsyncEnumerable<StreamEvent> ResumeStreamAsync(string streamId, string? lastEventId = null, StreamOptions? options = null, CancellationToken cancellationToken = default) =>
+        _streams.ResumeAsync(streamId, lastEventId, options, cancellationToken);
+
     /// <summary>The whole answer (<c>POST /v1/chat</c>).</summary>
     /// <exception cref="StreamErrorException">The edge's error, or NETWORK_ERROR.</exception>
     public async Task<ChatResult> ChatAsync(ChatRequest request, CancellationToken cancellationToken = default)

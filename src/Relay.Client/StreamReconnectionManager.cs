@@ -51,10 +51,22 @@ public sealed class StreamReconnectionManager
         return StreamCoreAsync(request, options ?? StreamOptions.Default, cancellationToken);
     }
 
-    private async IAsyncEnumerable<StreamEvent> StreamCoreAsync(ChatRequest request, StreamOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Follows an existing stream (<c>GET /v1/chat/stream/{id}</c>) from its start, or after <paramref name="lastEventId"/>,
+    /// reconnecting as <see cref="StreamAsync"/> does. There is no request to start over with, so a stream the edge no
+    /// longer has ends with STREAM_NOT_FOUND instead of a restart; a <paramref name="lastEventId"/> that was the terminal
+    /// event (the edge answers 204) yields nothing.
+    /// </summary>
+    public IAsyncEnumerable<StreamEvent> ResumeAsync(string streamId, string? lastEventId = null, StreamOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        return StreamCoreAsync(null, options ?? StreamOptions.Default, cancellationToken, new Attempt(streamId) { LastEventId = lastEventId, Resuming = true });
+    }
+
+    private async IAsyncEnumerable<StreamEvent> StreamCoreAsync(ChatRequest? request, StreamOptions options, [EnumeratorCancellation] CancellationToken cancellationToken, Attempt? resumed = null)
     {
         var policy = _options.Reconnection;
-        var state = new Attempt(request.StreamId ?? StreamIds.New());
+        var state = resumed ?? new Attempt(request!.StreamId ?? StreamIds.New());
         var restarts = 0;
         while (true)
         {
@@ -81,6 +93,10 @@ public sealed class StreamReconnectionManager
                     }
 
                     break;
+
+                case OutcomeKind.Restart when request is null:
+                    yield return new ErrorEvent(outcome.Error!);
+                    yield break;
 
                 case OutcomeKind.Restart:
                     if (!options.Reconnect || ++restarts > policy.MaxAttempts || (state.ContentYielded && !options.AllowRestartAfterContent))
@@ -112,10 +128,10 @@ public sealed class StreamReconnectionManager
     }
 
     /// <summary>One connection: POST (nothing received yet) or GET with Last-Event-ID; its end goes into <paramref name="outcome"/>.</summary>
-    private async IAsyncEnumerable<StreamEvent> ConnectAsync(ChatRequest request, Attempt state, Outcome outcome, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<StreamEvent> ConnectAsync(ChatRequest? request, Attempt state, Outcome outcome, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var message = state.LastEventId is null
-            ? new HttpRequestMessage(HttpMethod.Post, new Uri(_baseAddress, "v1/chat/stream")) { Content = Body(request with { StreamId = state.StreamId }) }
+        using var message = state.LastEventId is null && !state.Resuming
+            ? new HttpRequestMessage(HttpMethod.Post, new Uri(_baseAddress, "v1/chat/stream")) { Content = Body(request! with { StreamId = state.StreamId }) }
             : new HttpRequestMessage(HttpMethod.Get, new Uri(_baseAddress, $"v1/chat/stream/{Uri.EscapeDataString(state.StreamId)}"));
         if (state.LastEventId is not null)
         {
@@ -155,7 +171,7 @@ public sealed class StreamReconnectionManager
             if (!response.IsSuccessStatusCode)
             {
                 var error = await EdgeErrors.ReadAsync(response, cancellationToken);
-                if (state.LastEventId is null)
+                if (state.LastEventId is null && !state.Resuming)
                 {
                     outcome.StartFailed(error);
                 }
@@ -172,6 +188,12 @@ public sealed class StreamReconnectionManager
                     outcome.Fatal(error);
                 }
 
+                yield break;
+            }
+
+            if (response.StatusCode == HttpStatusCode.NoContent)
+            {
+                outcome.Finish(); // resumed from the terminal event: nothing follows
                 yield break;
             }
 
@@ -249,6 +271,9 @@ public sealed class StreamReconnectionManager
         public string StreamId { get; } = streamId;
 
         public string? LastEventId { get; set; }
+
+        /// <summary>Following a stream someone else started: always GET, never POST.</summary>
+        public bool Resuming { get; init; }
 
         public TimeSpan? ServerRetry { get; set; }
 

@@ -13,6 +13,45 @@ public sealed class EdgeIntegrationTests
     private static readonly ChatRequest Story = new() { Messages = [Contracts.ChatMessage.User("Tell me a story")] };
 
     [Fact]
+    public async Task ResumeStreamAsync_follows_an_existing_stream_from_its_start_or_an_event_and_never_starts_one()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=20";
+        using var http = new HttpClient { BaseAddress = servers.Edge.Url };
+        var client = new EdgeClient(http, new EdgeClientOptions(), new ImmediateTimeProvider());
+        var original = new List<StreamEvent>();
+        await foreach (var e in client.StreamChatAsync(Story with { StreamId = "resume-me-1" }, Ct))
+        {
+            original.Add(e);
+        }
+
+        // From the start: the same events with the same ids; after the 5th: the rest; after the terminal one (204): nothing.
+        var whole = await ToListAsync(client.ResumeStreamAsync("resume-me-1", cancellationToken: Ct));
+        Assert.Equal(original.Select(e => e.EventId), whole.Select(e => e.EventId));
+        Assert.Equal(original.OfType<DeltaEvent>().Select(d => d.Text), whole.OfType<DeltaEvent>().Select(d => d.Text));
+        var rest = await ToListAsync(client.ResumeStreamAsync("resume-me-1", original[4].EventId, cancellationToken: Ct));
+        Assert.Equal(original.Skip(5).Select(e => e.EventId), rest.Select(e => e.EventId));
+        Assert.Empty(await ToListAsync(client.ResumeStreamAsync("resume-me-1", original[^1].EventId, cancellationToken: Ct)));
+
+        // A stream the edge does not have is an error, not a new answer.
+        var requests = servers.Simulator.GetStats().Requests;
+        var gone = Assert.Single(await ToListAsync(client.ResumeStreamAsync("never-started-1", cancellationToken: Ct)));
+        Assert.Equal(StreamErrorCode.StreamNotFound, Assert.IsType<ErrorEvent>(gone).Error.Code);
+        Assert.Equal(requests, servers.Simulator.GetStats().Requests);
+    }
+
+    private static async Task<List<StreamEvent>> ToListAsync(IAsyncEnumerable<StreamEvent> events)
+    {
+        var list = new List<StreamEvent>();
+        await foreach (var e in events)
+        {
+            list.Add(e);
+        }
+
+        return list;
+    }
+
+    [Fact]
     public async Task Cuts_at_100_seeded_random_offsets_lose_and_repeat_nothing()
     {
         await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
