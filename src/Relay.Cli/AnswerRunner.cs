@@ -4,15 +4,17 @@ using Relay.Contracts;
 
 namespace Relay.Cli;
 
-/// <summary>Runs one answer against the edge, streamed or whole, with Ctrl+C scoped to it.</summary>
-internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, InterruptSignal interrupt, TimeProvider time)
+/// <summary>Runs one answer against the edge, streamed or whole, with Ctrl+C scoped to it, and records it in the log.</summary>
+internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, InterruptSignal interrupt, TimeProvider time, ConversationLog? log = null)
 {
     private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(1);
 
-    public async Task<AnswerOutcome> StreamAsync(ChatRequest request, AskSettings settings, CancellationToken cancellationToken)
+    public async Task<AnswerOutcome> StreamAsync(ChatRequest request, AskSettings settings, string conversationId, CancellationToken cancellationToken)
     {
-        // The client chooses the id, so a Ctrl+C before the first event can still cancel the right stream.
+        // The client chooses the id, so a Ctrl+C before the first event can still cancel the right stream (and the log
+        // knows it before the first event, for attach).
         request = request with { StreamId = StreamIds.New() };
+        await using var recorder = ExchangeRecorder.Begin(log, NewExchange(request, conversationId), time);
         var streamOptions = new StreamOptions
         {
             Reconnect = !settings.NoReconnect,
@@ -25,16 +27,97 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
         using var scope = interrupt.BeginAnswer(cancellationToken);
         var tracker = new StreamIdTracker(request.StreamId);
         var renderer = new AnswerRenderer(console, settings.Render, time);
-        var outcome = await renderer.RenderAsync(tracker.Track(edge.Client.StreamChatAsync(request, streamOptions, scope.Token)), scope.Token);
+        var events = tracker.Track(edge.Client.StreamChatAsync(request, streamOptions, scope.Token));
+        var outcome = await renderer.RenderAsync(recorder?.Observe(events) ?? events, scope.Token);
         if (outcome.Interrupted && !cancellationToken.IsCancellationRequested)
         {
             await CancelQuietlyAsync(tracker.Current);
         }
 
+        if (recorder is not null)
+        {
+            // SIGTERM or SIGHUP leave the stream at the edge: the row stays 'streaming' so that attach can find it.
+            await recorder.EndAsync(outcome, leftRunning: interrupt.TerminationExitCode is not null);
+        }
+
         return outcome;
     }
 
-    public async Task<AnswerOutcome> WholeAsync(ChatRequest request, RenderOptions render, CancellationToken cancellationToken)
+    public async Task<AnswerOutcome> WholeAsync(ChatRequest request, RenderOptions render, string conversationId, CancellationToken cancellationToken)
+    {
+        await using var recorder = ExchangeRecorder.Begin(log, NewExchange(request, conversationId), time);
+        var outcome = await WholeCoreAsync(request, render, cancellationToken);
+        if (recorder is not null)
+        {
+            await recorder.EndAsync(outcome, leftRunning: false);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// Follows a stream that exists at the edge, from its start: all of it is shown, or with <paramref name="restAfter"/>
+    /// only the content after that event (what a dead process had not shown yet). A stream the edge no longer has ends with
+    /// STREAM_NOT_FOUND, after the part of the answer the log recorded, if any.
+    /// </summary>
+    public async Task<AnswerOutcome> AttachAsync(string streamId, Exchange? row, string? restAfter, AskSettings settings, CancellationToken cancellationToken)
+    {
+        var recorder = row is not null && log is not null ? ExchangeRecorder.Resume(log, row, time) : null;
+        await using (recorder)
+        {
+            using var scope = interrupt.BeginAnswer(cancellationToken);
+            var options = new StreamOptions { Reconnect = !settings.NoReconnect };
+            var events = edge.Client.ResumeStreamAsync(streamId, null, options, scope.Token);
+            var hideThrough = StreamIds.TryParseEventId(restAfter, out _, out var seq) ? seq : 0;
+            var renderer = new AnswerRenderer(console, settings.Render, time);
+            var outcome = await renderer.RenderAsync(Attached(recorder?.Observe(events) ?? events, hideThrough, row?.Answer), scope.Token);
+            if (outcome.Interrupted && !cancellationToken.IsCancellationRequested)
+            {
+                await CancelQuietlyAsync(streamId);
+            }
+
+            if (recorder is not null)
+            {
+                await recorder.EndAsync(outcome, leftRunning: interrupt.TerminationExitCode is not null);
+            }
+
+            return outcome;
+        }
+    }
+
+    /// <summary>Hides the content already shown before (--rest); puts the recorded part before a STREAM_NOT_FOUND.</summary>
+    private static async IAsyncEnumerable<StreamEvent> Attached(IAsyncEnumerable<StreamEvent> events, long hideThrough, string? recorded)
+    {
+        var first = true;
+        await foreach (var e in events)
+        {
+            if (first && e is ErrorEvent { Error.Code: StreamErrorCode.StreamNotFound } && !string.IsNullOrEmpty(recorded) && hideThrough == 0)
+            {
+                yield return new DeltaEvent(recorded);
+            }
+
+            first = false;
+            if (e is DeltaEvent or ReasoningEvent or ToolCallEvent && StreamIds.TryParseEventId(e.EventId, out _, out var seq) && seq <= hideThrough)
+            {
+                continue;
+            }
+
+            yield return e;
+        }
+    }
+
+    private Exchange NewExchange(ChatRequest request, string conversationId) => new()
+    {
+        ConversationId = conversationId,
+        CreatedAt = time.GetUtcNow(),
+        Model = request.Model,
+        SystemPrompt = request.Messages.FirstOrDefault(m => m.Role == ChatRole.System)?.Content,
+        Prompt = request.Messages[^1].Content ?? "",
+        StreamId = request.StreamId,
+        EdgeUrl = edge.ExternalUrl?.ToString(),
+    };
+
+    private async Task<AnswerOutcome> WholeCoreAsync(ChatRequest request, RenderOptions render, CancellationToken cancellationToken)
     {
         using var scope = interrupt.BeginAnswer(cancellationToken);
         var started = time.GetTimestamp();

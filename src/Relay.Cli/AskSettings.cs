@@ -21,6 +21,14 @@ internal sealed record AskSettings
 
     public bool NoReconnect { get; init; }
 
+    public bool NoLog { get; init; }
+
+    /// <summary>-c: continue the most recent conversation.</summary>
+    public bool Continue { get; init; }
+
+    /// <summary>--cid: continue this conversation.</summary>
+    public string? ConversationId { get; init; }
+
     public required RenderOptions Render { get; init; }
 
     public static AskSettings From(ParseResult r, CliOptions o)
@@ -37,6 +45,9 @@ internal sealed record AskSettings
             Temperature = r.GetValue(o.Temperature),
             NoStream = r.GetValue(o.NoStream),
             NoReconnect = r.GetValue(o.NoReconnect),
+            NoLog = r.GetValue(o.NoLog),
+            Continue = r.GetValue(o.Continue),
+            ConversationId = r.GetValue(o.ConversationId),
             Render = new RenderOptions { Json = r.GetValue(o.Json), Quiet = r.GetValue(o.Quiet), ShowReasoning = r.GetValue(o.ShowReasoning) },
         };
     }

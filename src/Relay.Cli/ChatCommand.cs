@@ -7,13 +7,15 @@ namespace Relay.Cli;
 /// for scripts and tests. Ctrl+C stops the answer in progress and the session goes on; Ctrl+C twice at an
 /// empty prompt, Ctrl+D (end of input) or <c>/exit</c> leaves.
 /// </summary>
-internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt, TimeProvider time)
+internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt, TimeProvider time, LogLocation logLocation)
 {
     public async Task<int> RunAsync(AskSettings settings, CancellationToken cancellationToken)
     {
-        var session = new ChatSession(settings.Model, settings.SystemPrompt);
+        using var log = ConversationLog.Open(settings.NoLog ? LogLocation.Disabled : logLocation, console.Error);
+        var conversation = ConversationStart.Resolve(log, settings);
+        var session = new ChatSession(conversation.Model, conversation.SystemPrompt, conversation.Id, conversation.History);
         await using var edge = await EdgeConnection.OpenAsync(console, settings.Connection, time, cancellationToken);
-        var answers = new AnswerRunner(console, edge, interrupt, time);
+        var answers = new AnswerRunner(console, edge, interrupt, time, log);
         var interactive = !console.InputRedirected;
         void OnIdleInterrupt() => console.Error.WriteLine("\n(Ctrl+C again, Ctrl+D or /exit to leave)");
         interrupt.IdleInterrupt += OnIdleInterrupt;
@@ -22,6 +24,10 @@ internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt,
             if (interactive && !settings.Render.Quiet)
             {
                 await console.Error.WriteLineAsync("relay chat: /help for commands, Ctrl+C stops an answer, Ctrl+D leaves");
+                if (conversation.History.Count > 0)
+                {
+                    await console.Error.WriteLineAsync($"continuing conversation {conversation.Id} ({conversation.History.Count / 2} earlier answers)");
+                }
             }
 
             var lastExit = ExitCodes.Success;
@@ -63,7 +69,7 @@ internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt,
                     MaxTokens = settings.MaxTokens,
                     Temperature = settings.Temperature,
                 };
-                var outcome = await answers.StreamAsync(request, settings, cancellationToken);
+                var outcome = await answers.StreamAsync(request, settings, session.ConversationId, cancellationToken);
                 session.Record(line, outcome);
                 lastExit = outcome.Interrupted ? ExitCodes.Success : outcome.ExitCode;
             }

@@ -7,7 +7,7 @@ namespace Relay.Cli;
 /// The state of one <c>relay chat</c>: model, system prompt, history and usage totals, and the slash
 /// commands that change them. Kept free of I/O so the rules are tested directly.
 /// </summary>
-internal sealed class ChatSession(string? model, string? systemPrompt)
+internal sealed class ChatSession(string? model, string? systemPrompt, string? conversationId = null, IReadOnlyList<ChatMessage>? history = null)
 {
     public const string InterruptedMarker = " [interrupted]";
 
@@ -21,13 +21,16 @@ internal sealed class ChatSession(string? model, string? systemPrompt)
         Ctrl+C while an answer streams stops that answer; the session goes on.
         """;
 
-    private readonly List<ChatMessage> _history = [];
+    private readonly List<ChatMessage> _history = [.. history ?? []];
     private int _promptTokens;
     private int _completionTokens;
     private decimal _cost;
     private int _answers;
 
     public string? Model { get; private set; } = model;
+
+    /// <summary>The conversation the answers are logged under; /clear starts a new one.</summary>
+    public string ConversationId { get; private set; } = conversationId ?? ConversationStart.NewId();
 
     public string? SystemPrompt { get; private set; } = systemPrompt;
 
@@ -88,6 +91,7 @@ internal sealed class ChatSession(string? model, string? systemPrompt)
                 return arg.Length > 0 ? "system prompt set" : "system prompt removed";
             case "/clear":
                 _history.Clear();
+                ConversationId = ConversationStart.NewId();
                 return "conversation cleared";
             case "/usage":
                 return string.Create(CultureInfo.InvariantCulture, $"{_answers} answers · {_promptTokens} in / {_completionTokens} out tokens · ${_cost:0.#####}");

@@ -38,6 +38,26 @@ internal sealed class CliOptions
 
     public Option<bool> ShowReasoning { get; } = new("--show-reasoning") { Description = "Show the model's reasoning on stderr" };
 
+    public Option<bool> NoLog { get; } = new("--no-log") { Description = "Record nothing in the conversation log (also RELAY_LOG=off)" };
+
+    public Option<bool> Continue { get; } = new("--continue", "-c") { Description = "Continue the most recent conversation of the log" };
+
+    public Option<string?> ConversationId { get; } = new("--cid") { Description = "Continue the conversation with this id (relay log lists them)" };
+
+    public Option<bool> Rest { get; } = new("--rest") { Description = "Print only what the dead process had not shown yet" };
+
+    public Argument<string?> StreamId { get; } = new("stream-id")
+    {
+        Description = "The stream to attach to (default: the newest answer in the log that did not end)",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    public Option<int> Count { get; } = new("-n") { Description = "How many exchanges to list", DefaultValueFactory = _ => 20 };
+
+    public Option<bool> LogJson { get; } = new("--json") { Description = "One JSON object per exchange and line" };
+
+    public Option<long?> Show { get; } = new("--show") { Description = "Print the answer of this exchange id" };
+
     public Option<string?> Urls { get; } = new("--urls") { Description = "Where to listen (default http://127.0.0.1:8787)" };
 
     public Argument<string?> Prompt { get; } = new("prompt")

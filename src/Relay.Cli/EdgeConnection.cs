@@ -17,8 +17,9 @@ internal sealed class EdgeConnection : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly EdgeHost? _host;
 
-    private EdgeConnection(HttpClient http, EdgeHost? host, EdgeClient client, string? upstream)
+    private EdgeConnection(HttpClient http, EdgeHost? host, EdgeClient client, string? upstream, Uri? externalUrl)
     {
+        ExternalUrl = externalUrl;
         _http = http;
         _host = host;
         Client = client;
@@ -26,6 +27,9 @@ internal sealed class EdgeConnection : IAsyncDisposable
     }
 
     public EdgeClient Client { get; }
+
+    /// <summary>The URL of a separate edge (--edge, RELAY_EDGE_URL); null for the edge hosted in this process.</summary>
+    public Uri? ExternalUrl { get; }
 
     /// <summary>For an edge hosted in this process, what answers it ("the built-in simulator", "OpenRouter"); else null.</summary>
     public string? InProcessUpstream { get; }
@@ -72,7 +76,7 @@ internal sealed class EdgeConnection : IAsyncDisposable
         }
 
         var http = new HttpClient { BaseAddress = url, Timeout = Timeout.InfiniteTimeSpan };
-        return new EdgeConnection(http, host, new EdgeClient(http, new EdgeClientOptions { Token = settings.Token }, time), upstream);
+        return new EdgeConnection(http, host, new EdgeClient(http, new EdgeClientOptions { Token = settings.Token }, time), upstream, host is null ? url : null);
     }
 
     /// <summary>The in-process edge logs to stderr only (stdout carries the answer), at Warning unless -v.</summary>

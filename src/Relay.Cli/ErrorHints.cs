@@ -17,6 +17,7 @@ internal static class ErrorHints
             StreamErrorCode.ModelNotFound => "list the models with `relay models`",
             StreamErrorCode.NetworkError => "check that the edge runs and --edge / RELAY_EDGE_URL points at it",
             StreamErrorCode.ContextTooLong => "shorten the conversation (in chat: /clear) or lower --max-tokens",
+            StreamErrorCode.StreamNotFound => "the edge did not keep this answer: its grace period (RELAY_RESUME_GRACE) passed, or it restarted",
             StreamErrorCode.UpstreamTimeout => "the model stopped answering; retry, or try another model with -m",
             _ when error.RetryAfterMs is { } ms => string.Create(CultureInfo.InvariantCulture, $"retry after {Math.Ceiling(ms / 1000.0):0} s"),
             _ when error.Retryable => "retry in a moment",

@@ -4,12 +4,14 @@ using Relay.Simulator;
 namespace Relay.Cli;
 
 /// <summary>
-/// The <c>relay</c> command line: <c>ask</c>, <c>chat</c>, <c>serve</c>, <c>health</c>, <c>models</c>.
+/// The <c>relay</c> command line: <c>ask</c>, <c>chat</c>, <c>attach</c>, <c>log</c>, <c>serve</c>, <c>health</c>, <c>models</c>.
 /// Parse errors exit 2 (System.CommandLine's default is 1), and Ctrl+C is handled per answer by
 /// <see cref="InterruptSignal"/>, so the library's own termination handling is turned off.
 /// </summary>
-internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, TimeProvider time)
+internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, TimeProvider time, LogLocation? log = null)
 {
+    private readonly LogLocation _log = log ?? LogLocation.FromEnvironment();
+
     /// <summary>Runs the command line and returns the exit code.</summary>
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -61,14 +63,26 @@ internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, Ti
         var ask = new Command("ask", "Ask one question and stream the answer to stdout")
         {
             o.Prompt, o.Model, o.SystemPrompt, o.MaxTokens, o.Temperature, o.NoStream, o.Json, o.Quiet, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
+            o.Continue, o.ConversationId, o.NoLog,
         };
-        ask.SetAction((r, ct) => new AskCommand(console, interrupt, time).RunAsync(AskSettings.From(r, o), ct));
+        ask.SetAction((r, ct) => new AskCommand(console, interrupt, time, _log).RunAsync(AskSettings.From(r, o), ct));
 
         var chat = new Command("chat", "An interactive conversation (one prompt per line when stdin is piped)")
         {
             o.Model, o.SystemPrompt, o.MaxTokens, o.Temperature, o.Quiet, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
+            o.Continue, o.ConversationId, o.NoLog,
         };
-        chat.SetAction((r, ct) => new ChatCommand(console, interrupt, time).RunAsync(AskSettings.From(r, o), ct));
+        chat.SetAction((r, ct) => new ChatCommand(console, interrupt, time, _log).RunAsync(AskSettings.From(r, o), ct));
+
+        var attach = new Command("attach", "Reattach to an answer still at the edge after its relay process died: the whole answer, or --rest")
+        {
+            o.StreamId, o.Rest, o.Quiet, o.Json, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
+        };
+        attach.SetAction((r, ct) => new AttachCommand(console, interrupt, time, _log)
+            .RunAsync(r.GetValue(o.StreamId), r.GetValue(o.Rest), r.GetValue(o.Edge) is not null, AskSettings.From(r, o), ct));
+
+        var logCommand = new Command("log", "List the recorded exchanges (newest last), or --show one answer") { o.Count, o.ConversationId, o.LogJson, o.Show };
+        logCommand.SetAction((r, _) => new LogCommand(console, _log).RunAsync(r.GetValue(o.Count), r.GetValue(o.ConversationId), r.GetValue(o.LogJson), r.GetValue(o.Show)));
 
         var serve = new Command("serve", "Run the edge (and the simulator when there is no key) in the foreground") { o.Urls };
         serve.SetAction((r, ct) => ServeCommand.RunAsync(console, interrupt, r.GetValue(o.Urls), ct));
@@ -81,7 +95,7 @@ internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, Ti
 
         return new RootCommand("relay: streaming LLM chat that survives dropped connections")
         {
-            ask, chat, serve, health, models,
+            ask, chat, attach, logCommand, serve, health, models,
         };
     }
 }

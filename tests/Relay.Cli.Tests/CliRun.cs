@@ -5,7 +5,7 @@ namespace Relay.Cli.Tests;
 /// <summary>Runs the relay command line in-process against captured streams.</summary>
 internal sealed record CliRun(int ExitCode, string Out, string Error)
 {
-    public static async Task<CliRun> RunAsync(string[] args, string input = "", bool terminal = false, InterruptSignal? interrupt = null, TimeProvider? time = null, TextWriter? stdout = null)
+    public static async Task<CliRun> RunAsync(string[] args, string input = "", bool terminal = false, InterruptSignal? interrupt = null, TimeProvider? time = null, TextWriter? stdout = null, LogLocation? log = null)
     {
         var (console, defaultOut, stderr) = TestConsole.Create(terminal, input);
         var output = stdout ?? defaultOut;
@@ -22,7 +22,7 @@ internal sealed record CliRun(int ExitCode, string Out, string Error)
             Width = 80,
         };
         using var owned = interrupt is null ? new InterruptSignal(register: false) : null;
-        var code = await new RelayApp(console, interrupt ?? owned!, time ?? new ImmediateTimeProvider()).RunAsync(args, TestContext.Current.CancellationToken);
+        var code = await new RelayApp(console, interrupt ?? owned!, time ?? new ImmediateTimeProvider(), log ?? LogLocation.Disabled /* the user's own log is never touched */).RunAsync(args, TestContext.Current.CancellationToken);
         return new CliRun(code, output.ToString()!, stderr.ToString());
     }
 }

@@ -41,7 +41,7 @@ public sealed class InterruptionTests
         var input = new BlockingReader();
         var (console, _, stderr) = TestConsole.Create();
         console = new CliConsole { In = input, Out = stdout, Error = stderr, InputRedirected = true };
-        var running = new RelayApp(console, interrupt, new ImmediateTimeProvider()).RunAsync(["chat", "--edge", servers.Edge.Url.ToString()], Ct);
+        var running = new RelayApp(console, interrupt, new ImmediateTimeProvider(), LogLocation.Disabled).RunAsync(["chat", "--edge", servers.Edge.Url.ToString()], Ct);
         input.Send("one");
         await stdout.Seen.WaitAsync(Ct);
         interrupt.Raise();

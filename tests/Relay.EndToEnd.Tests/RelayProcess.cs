@@ -23,6 +23,9 @@ internal sealed class RelayProcess : IAsyncDisposable
             Pump(process.StandardError.BaseStream, _stderr));
     }
 
+    /// <summary>The RELAY_HOME of runs whose test gives none.</summary>
+    public static string SharedHome { get; } = Path.Combine(Path.GetTempPath(), $"relay-e2e-home-{Environment.ProcessId}");
+
     public int Id => _process.Id;
 
     /// <summary>What it wrote to stdout so far (on a pty: everything the terminal showed).</summary>
@@ -70,6 +73,12 @@ internal sealed class RelayProcess : IAsyncDisposable
         foreach (var (k, v) in CleanEnvironment.For(environment))
         {
             info.Environment[k] = v;
+        }
+
+        if (!info.Environment.ContainsKey("RELAY_HOME"))
+        {
+            // The conversation log of every run goes to a folder of this test run, never the user's own.
+            info.Environment["RELAY_HOME"] = SharedHome;
         }
 
         info.Environment["TERM"] = "xterm-256color";

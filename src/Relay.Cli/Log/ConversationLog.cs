@@ -1,0 +1,310 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Relay.Contracts;
+
+namespace Relay.Cli;
+
+/// <summary>
+/// The conversation log: a SQLite database (WAL, a busy timeout, the file readable by its owner only) with a row per
+/// exchange. The schema is versioned with <c>PRAGMA user_version</c> and migrates forward. A log that cannot be opened
+/// or written is a warning line on stderr, never a failed answer; a bearer token is never stored.
+/// </summary>
+internal sealed class ConversationLog : IDisposable
+{
+    /// <summary>The schema, one step per version: step i takes a database from version i to i + 1.</summary>
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE exchanges (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            model TEXT,
+            system_prompt TEXT,
+            prompt TEXT NOT NULL,
+            answer TEXT NOT NULL DEFAULT '',
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            cost_usd REAL,
+            first_token_ms REAL,
+            stream_id TEXT,
+            last_event_id TEXT,
+            edge_url TEXT,
+            status TEXT NOT NULL);
+        CREATE INDEX exchanges_by_conversation ON exchanges (conversation_id, id);
+        CREATE INDEX exchanges_by_stream ON exchanges (stream_id);
+        """,
+    ];
+
+    private const string Columns = "id, conversation_id, created_at, model, system_prompt, prompt, answer, prompt_tokens, completion_tokens, cost_usd, first_token_ms, stream_id, last_event_id, edge_url, status";
+
+    private readonly SqliteConnection _db;
+    private readonly TextWriter _warnings;
+    private readonly Lock _gate = new();
+    private bool _broken;
+
+    private ConversationLog(SqliteConnection db, string path, TextWriter warnings)
+    {
+        _db = db;
+        _warnings = warnings;
+        DatabasePath = path;
+    }
+
+    public string DatabasePath { get; }
+
+    /// <summary>Opens (creating it if needed) the log at <paramref name="location"/>; null when disabled or unusable (warned).</summary>
+    public static ConversationLog? Open(LogLocation location, TextWriter warnings)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(warnings);
+        if (!location.Enabled)
+        {
+            return null;
+        }
+
+        var path = location.DatabasePath;
+        SqliteConnection? db = null;
+        try
+        {
+            CreateOwnerOnly(location.Folder!, path);
+
+            db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+            db.Open();
+            Execute(db, "PRAGMA busy_timeout = 3000; PRAGMA journal_mode = WAL;");
+            Migrate(db);
+            return new ConversationLog(db, path, warnings);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            db?.Dispose();
+            warnings.WriteLine($"relay: warning: the conversation log at {path} cannot be used ({Reason(ex)}); nothing is recorded");
+            return null;
+        }
+    }
+
+    /// <summary>Records the start of an exchange; returns its id, or null when the log cannot be written.</summary>
+    public long? Begin(Exchange exchange)
+    {
+        ArgumentNullException.ThrowIfNull(exchange);
+        return Write(() =>
+        {
+            using var command = _db.CreateCommand();
+            command.CommandText = $"""
+                INSERT INTO exchanges (conversation_id, created_at, model, system_prompt, prompt, answer, stream_id, edge_url, status)
+                VALUES ($cid, $at, $model, $system, $prompt, '', $stream, $edge, '{Exchange.Streaming}')
+                RETURNING id
+                """;
+            command.Parameters.AddWithValue("$cid", exchange.ConversationId);
+            command.Parameters.AddWithValue("$at", exchange.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue("$model", (object?)exchange.Model ?? DBNull.Value);
+            command.Parameters.AddWithValue("$system", (object?)exchange.SystemPrompt ?? DBNull.Value);
+            command.Parameters.AddWithValue("$prompt", exchange.Prompt);
+            command.Parameters.AddWithValue("$stream", (object?)exchange.StreamId ?? DBNull.Value);
+            command.Parameters.AddWithValue("$edge", (object?)exchange.EdgeUrl ?? DBNull.Value);
+            return (long?)Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        });
+    }
+
+    /// <summary>Stores what is known of an exchange now: its answer so far, stream, last shown event, usage and status.</summary>
+    public void Update(Exchange exchange)
+    {
+        ArgumentNullException.ThrowIfNull(exchange);
+        Write(() =>
+        {
+            using var command = _db.CreateCommand();
+            command.CommandText = """
+                UPDATE exchanges SET model = $model, answer = $answer, prompt_tokens = $in, completion_tokens = $out, cost_usd = $cost,
+                    first_token_ms = $first, stream_id = $stream, last_event_id = $last, status = $status
+                WHERE id = $id
+                """;
+            command.Parameters.AddWithValue("$id", exchange.Id);
+            command.Parameters.AddWithValue("$model", (object?)exchange.Model ?? DBNull.Value);
+            command.Parameters.AddWithValue("$answer", exchange.Answer);
+            command.Parameters.AddWithValue("$in", (object?)exchange.PromptTokens ?? DBNull.Value);
+            command.Parameters.AddWithValue("$out", (object?)exchange.CompletionTokens ?? DBNull.Value);
+            command.Parameters.AddWithValue("$cost", exchange.CostUsd is { } c ? (double)c : DBNull.Value);
+            command.Parameters.AddWithValue("$first", (object?)exchange.FirstTokenMs ?? DBNull.Value);
+            command.Parameters.AddWithValue("$stream", (object?)exchange.StreamId ?? DBNull.Value);
+            command.Parameters.AddWithValue("$last", (object?)exchange.LastEventId ?? DBNull.Value);
+            command.Parameters.AddWithValue("$status", exchange.Status);
+            command.ExecuteNonQuery();
+            return (long?)exchange.Id;
+        });
+    }
+
+    public Exchange? Get(long id) => Query($"SELECT {Columns} FROM exchanges WHERE id = $p", id).FirstOrDefault();
+
+    /// <summary>The newest exchange of a stream (a restarted answer keeps its row under the new stream id).</summary>
+    public Exchange? ByStream(string streamId) => Query($"SELECT {Columns} FROM exchanges WHERE stream_id = $p ORDER BY id DESC LIMIT 1", streamId).FirstOrDefault();
+
+    /// <summary>The newest exchange that did not end (its process died, or a signal stopped it).</summary>
+    public Exchange? LatestUnfinished() => Query($"SELECT {Columns} FROM exchanges WHERE status = '{Exchange.Streaming}' ORDER BY id DESC LIMIT 1", null).FirstOrDefault();
+
+    /// <summary>The conversation of the newest exchange.</summary>
+    public string? LatestConversation() => Query($"SELECT {Columns} FROM exchanges ORDER BY id DESC LIMIT 1", null).FirstOrDefault()?.ConversationId;
+
+    /// <summary>The newest <paramref name="count"/> exchanges (of one conversation if given), oldest first.</summary>
+    public IReadOnlyList<Exchange> Recent(int count, string? conversationId)
+    {
+        var rows = conversationId is null
+            ? Query($"SELECT {Columns} FROM exchanges ORDER BY id DESC LIMIT {count}", null)
+            : Query($"SELECT {Columns} FROM exchanges WHERE conversation_id = $p ORDER BY id DESC LIMIT {count}", conversationId);
+        rows.Reverse();
+        return rows;
+    }
+
+    /// <summary>A conversation's exchanges in order.</summary>
+    public IReadOnlyList<Exchange> Conversation(string conversationId) =>
+        Query($"SELECT {Columns} FROM exchanges WHERE conversation_id = $p ORDER BY id", conversationId);
+
+    /// <summary>
+    /// A conversation's earlier turns as messages, the way <c>relay chat</c> keeps them: a question that got no answer
+    /// stays out; an interrupted answer is marked as such.
+    /// </summary>
+    public List<ChatMessage> History(string conversationId)
+    {
+        var messages = new List<ChatMessage>();
+        foreach (var e in Conversation(conversationId))
+        {
+            if (e.Answer.Length == 0)
+            {
+                continue;
+            }
+
+            messages.Add(ChatMessage.User(e.Prompt));
+            messages.Add(ChatMessage.Assistant(e.Status == Exchange.Interrupted ? e.Answer + ChatSession.InterruptedMarker : e.Answer));
+        }
+
+        return messages;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _db.Dispose();
+        }
+    }
+
+    /// <summary>The folder and an empty database file, readable by their owner only (SQLite gives its -wal and -shm files the file's mode).</summary>
+    private static void CreateOwnerOnly(string folder, string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder); // a profile folder is the user's own already
+            return;
+        }
+
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!File.Exists(path))
+        {
+            using (new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+            {
+            }
+        }
+    }
+
+    private static void Migrate(SqliteConnection db)
+    {
+        var version = Convert.ToInt32(Scalar(db, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        if (version > Migrations.Length)
+        {
+            throw new InvalidDataException($"it has schema version {version}, written by a newer relay (this one knows {Migrations.Length})");
+        }
+
+        for (; version < Migrations.Length; version++)
+        {
+            using var transaction = db.BeginTransaction();
+            Execute(db, Migrations[version] + $"; PRAGMA user_version = {version + 1};", transaction);
+            transaction.Commit();
+        }
+    }
+
+    private static void Execute(SqliteConnection db, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection db, string sql)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static string Reason(Exception ex) => ex is SqliteException sqlite ? sqlite.Message.Replace("SQLite Error ", "SQLite error ", StringComparison.Ordinal) : ex.Message;
+
+    private long? Write(Func<long?> write)
+    {
+        lock (_gate)
+        {
+            if (_broken)
+            {
+                return null;
+            }
+
+            try
+            {
+                return write();
+            }
+            catch (SqliteException ex)
+            {
+                // Once, then the log is left alone: the answer matters more than its record.
+                _broken = true;
+                _warnings.WriteLine($"relay: warning: the conversation log at {DatabasePath} cannot be written ({Reason(ex)}); nothing more is recorded");
+                return null;
+            }
+        }
+    }
+
+    private List<Exchange> Query(string sql, object? parameter)
+    {
+        lock (_gate)
+        {
+            var rows = new List<Exchange>();
+            try
+            {
+                using var command = _db.CreateCommand();
+                command.CommandText = sql;
+                if (parameter is not null)
+                {
+                    command.Parameters.AddWithValue("$p", parameter);
+                }
+
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    rows.Add(Read(reader));
+                }
+            }
+            catch (SqliteException ex)
+            {
+                _warnings.WriteLine($"relay: warning: the conversation log at {DatabasePath} cannot be read ({Reason(ex)})");
+            }
+
+            return rows;
+        }
+    }
+
+    private static Exchange Read(SqliteDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        ConversationId = r.GetString(1),
+        CreatedAt = DateTimeOffset.Parse(r.GetString(2), CultureInfo.InvariantCulture),
+        Model = r.IsDBNull(3) ? null : r.GetString(3),
+        SystemPrompt = r.IsDBNull(4) ? null : r.GetString(4),
+        Prompt = r.GetString(5),
+        Answer = r.GetString(6),
+        PromptTokens = r.IsDBNull(7) ? null : r.GetInt32(7),
+        CompletionTokens = r.IsDBNull(8) ? null : r.GetInt32(8),
+        CostUsd = r.IsDBNull(9) ? null : (decimal)r.GetDouble(9),
+        FirstTokenMs = r.IsDBNull(10) ? null : r.GetDouble(10),
+        StreamId = r.IsDBNull(11) ? null : r.GetString(11),
+        LastEventId = r.IsDBNull(12) ? null : r.GetString(12),
+        EdgeUrl = r.IsDBNull(13) ? null : r.GetString(13),
+        Status = r.GetString(14),
+    };
+}

@@ -1,0 +1,166 @@
+using System.Text;
+using Relay.Contracts;
+
+namespace Relay.Cli;
+
+/// <summary>
+/// Records one answer in the conversation log while it streams, off the path that prints it: events are noted in
+/// memory as they are shown, and a background loop writes the row at most once a second (for <c>relay attach</c>),
+/// then once more when the answer ends.
+/// </summary>
+internal sealed class ExchangeRecorder : IAsyncDisposable
+{
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ConversationLog _log;
+    private readonly TimeProvider _time;
+    private readonly long _started;
+    private readonly Lock _gate = new();
+    private readonly StringBuilder _text = new();
+    private readonly SemaphoreSlim _changed = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _flusher;
+    private Exchange _row;
+    private int _pending;
+
+    private ExchangeRecorder(ConversationLog log, Exchange row, TimeProvider time)
+    {
+        _log = log;
+        _row = row;
+        _time = time;
+        _started = time.GetTimestamp();
+        _flusher = Task.Run(FlushLoopAsync);
+    }
+
+    public long ExchangeId => _row.Id;
+
+    /// <summary>Starts recording <paramref name="exchange"/>; null when there is no log or it cannot be written.</summary>
+    public static ExchangeRecorder? Begin(ConversationLog? log, Exchange exchange, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(exchange);
+        ArgumentNullException.ThrowIfNull(time);
+        return log?.Begin(exchange) is { } id ? new ExchangeRecorder(log, exchange with { Id = id }, time) : null;
+    }
+
+    /// <summary>Goes on recording an exchange already in the log (an attach): its answer is rebuilt from what is replayed.</summary>
+    public static ExchangeRecorder Resume(ConversationLog log, Exchange exchange, TimeProvider time) =>
+        new(log, exchange with { Status = Exchange.Streaming }, time);
+
+    /// <summary>Passes the events through; each is recorded once the consumer has shown it (asks for the next one).</summary>
+    public async IAsyncEnumerable<StreamEvent> Observe(IAsyncEnumerable<StreamEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        await foreach (var e in events)
+        {
+            yield return e;
+            Shown(e);
+        }
+    }
+
+    /// <summary>Records how the answer ended. Stopped by a signal, it stays <c>streaming</c>: the edge still has it.</summary>
+    public async Task EndAsync(AnswerOutcome outcome, bool leftRunning)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        await StopAsync();
+        var status = leftRunning ? Exchange.Streaming
+            : outcome.Interrupted ? Exchange.Interrupted
+            : outcome.Error is { } error ? Exchange.ErrorStatus(error.WireName)
+            : Exchange.Complete;
+        lock (_gate)
+        {
+            _row = _row with { Status = status, Model = outcome.Model ?? _row.Model };
+            if (_text.Length == 0 && outcome.Text.Length > 0)
+            {
+                _text.Append(outcome.Text); // a whole (not streamed) answer
+            }
+
+            if (outcome.Usage is { } usage)
+            {
+                _row = WithUsage(_row, usage);
+            }
+        }
+
+        _log.Update(Snapshot());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stop.Dispose();
+        _changed.Dispose();
+    }
+
+    private static Exchange WithUsage(Exchange row, Usage usage) =>
+        row with { PromptTokens = usage.PromptTokens, CompletionTokens = usage.CompletionTokens, CostUsd = usage.CostUsd };
+
+    private void Shown(StreamEvent e)
+    {
+        lock (_gate)
+        {
+            switch (e)
+            {
+                case StartEvent start:
+                    _row = _row with { StreamId = start.StreamId, Model = start.Model };
+                    break;
+                case DeltaEvent delta:
+                    _row = _row with { FirstTokenMs = _row.FirstTokenMs ?? _time.GetElapsedTime(_started).TotalMilliseconds };
+                    _text.Append(delta.Text);
+                    break;
+                case UsageEvent usage:
+                    _row = WithUsage(_row, usage.Usage);
+                    break;
+                case RestartedEvent:
+                    // The answer starts over under a new stream id (set by its start event): what was shown is gone.
+                    _text.Clear();
+                    _row = _row with { LastEventId = null, FirstTokenMs = null };
+                    break;
+            }
+
+            if (e.EventId is { } id)
+            {
+                _row = _row with { LastEventId = id };
+            }
+        }
+
+        if (Interlocked.Exchange(ref _pending, 1) == 0)
+        {
+            _changed.Release();
+        }
+    }
+
+    private Exchange Snapshot()
+    {
+        lock (_gate)
+        {
+            return _row with { Answer = _text.ToString() };
+        }
+    }
+
+    private async Task FlushLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await _changed.WaitAsync(_stop.Token);
+                Volatile.Write(ref _pending, 0);
+                _log.Update(Snapshot());
+                await Task.Delay(FlushInterval, _time, _stop.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The answer ended; EndAsync writes the last state.
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
+        await _flusher;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Relay.Contracts;
+using Relay.Simulator;
+
+namespace Relay.Cli.Tests;
+
+/// <summary>The conversation log: what ask and chat record, -c and --cid, relay log, and a log that cannot be used.</summary>
+public sealed class ConversationLogTests(CliFixture cli) : IClassFixture<CliFixture>, IDisposable
+{
+    private readonly DirectoryInfo _home = Directory.CreateTempSubdirectory("relay-log-");
+
+    private LogLocation Log => new(_home.FullName);
+
+    private string Edge => cli.Servers.Edge.Url.ToString();
+
+    public void Dispose() => _home.Delete(recursive: true);
+
+    [Fact]
+    public async Task Ask_records_the_exchange_and_relay_log_lists_and_shows_it()
+    {
+        cli.Servers.Simulator.DefaultKnobs = "tokens=12";
+        var ask = await CliRun.RunAsync(["ask", "Tell me something", "-s", "Be brief", "--edge", Edge], log: Log);
+        Assert.Equal(0, ask.ExitCode);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_home.FullName, "relay.db")));
+        }
+
+        var row = Single(await CliRun.RunAsync(["log", "--json"], log: Log));
+        Assert.Equal("Tell me something", row.GetProperty("prompt").GetString());
+        Assert.Equal("Be brief", row.GetProperty("system").GetString());
+        Assert.Equal(ask.Out, row.GetProperty("answer").GetString() + "\n");
+        Assert.Equal("complete", row.GetProperty("status").GetString());
+        Assert.Equal(12, row.GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(Edge, row.GetProperty("edge_url").GetString());
+        Assert.True(StreamIds.TryParseEventId(row.GetProperty("last_event_id").GetString(), out var stream, out _));
+        Assert.Equal(row.GetProperty("stream_id").GetString(), stream);
+        Assert.DoesNotContain("Bearer", File.ReadAllText(Path.Combine(_home.FullName, "relay.db")), StringComparison.Ordinal);
+
+        var list = await CliRun.RunAsync(["log"], log: Log);
+        Assert.Matches($@"^\s+{row.GetProperty("id").GetInt64()}\s.*{row.GetProperty("conversation_id").GetString()}.*complete\s+12 tok\s+Tell me something\n$", list.Out);
+
+        var show = await CliRun.RunAsync(["log", "--show", row.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)], log: Log);
+        Assert.Equal(ask.Out, show.Out);
+        Assert.Equal(1, (await CliRun.RunAsync(["log", "--show", "999"], log: Log)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Ask_c_sends_the_earlier_turns_and_cid_continues_a_given_conversation()
+    {
+        cli.Servers.Simulator.DefaultKnobs = "tokens=6";
+        var first = await CliRun.RunAsync(["ask", "one", "-q", "--edge", Edge], log: Log);
+        var second = await CliRun.RunAsync(["ask", "-c", "two", "-q", "--edge", Edge], log: Log);
+        List<ChatMessage> history = [ChatMessage.User("one"), ChatMessage.Assistant(first.Out.TrimEnd('\n')), ChatMessage.User("two")];
+        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, history, tokens: 6).Text + "\n", second.Out);
+
+        // Another conversation in between; --cid goes back to the first one.
+        var rows = Rows(await CliRun.RunAsync(["log", "--json"], log: Log));
+        Assert.Equal(rows[0].GetProperty("conversation_id").GetString(), rows[1].GetProperty("conversation_id").GetString());
+        await CliRun.RunAsync(["ask", "unrelated", "-q", "--edge", Edge], log: Log);
+        var third = await CliRun.RunAsync(["ask", "--cid", rows[0].GetProperty("conversation_id").GetString()!, "three", "-q", "--edge", Edge], log: Log);
+        history.AddRange([ChatMessage.Assistant(second.Out.TrimEnd('\n')), ChatMessage.User("three")]);
+        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, history, tokens: 6).Text + "\n", third.Out);
+
+        var oneConversation = Rows(await CliRun.RunAsync(["log", "--json", "--cid", rows[0].GetProperty("conversation_id").GetString()!], log: Log));
+        Assert.Equal(["one", "two", "three"], oneConversation.Select(r => r.GetProperty("prompt").GetString()));
+        Assert.Equal(2, (await CliRun.RunAsync(["ask", "--cid", "nosuchconversation", "x", "--edge", Edge], log: Log)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Chat_c_continues_the_latest_conversation()
+    {
+        cli.Servers.Simulator.DefaultKnobs = "tokens=5";
+        var first = await CliRun.RunAsync(["ask", "one", "-q", "--edge", Edge], log: Log);
+        var chat = await CliRun.RunAsync(["chat", "-c", "-q", "--edge", Edge], input: "two\n", log: Log);
+        Assert.Equal(0, chat.ExitCode);
+        List<ChatMessage> history = [ChatMessage.User("one"), ChatMessage.Assistant(first.Out.TrimEnd('\n')), ChatMessage.User("two")];
+        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, history, tokens: 5).Text + "\n", chat.Out);
+    }
+
+    [Fact]
+    public async Task Interrupted_and_failed_answers_are_recorded_with_their_status()
+    {
+        cli.Servers.Simulator.DefaultKnobs = "tokens=10;error=midstream-a@5";
+        var failed = await CliRun.RunAsync(["ask", "Tell me something", "--edge", Edge], log: Log);
+        Assert.Equal(1, failed.ExitCode);
+        var row = Single(await CliRun.RunAsync(["log", "--json"], log: Log));
+        Assert.StartsWith("error ", row.GetProperty("status").GetString(), StringComparison.Ordinal);
+        Assert.Equal(failed.Out.TrimEnd('\n'), row.GetProperty("answer").GetString());
+
+        // Ctrl+C after three tokens.
+        cli.Servers.Simulator.DefaultKnobs = "tokens=100;stall=3";
+        var answer = SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Tell me more")], tokens: 100);
+        using var interrupt = new InterruptSignal(register: false);
+        var stdout = new SignalingWriter(answer.Tokens[0] + answer.Tokens[1] + answer.Tokens[2]);
+        var running = CliRun.RunAsync(["ask", "Tell me more", "--edge", Edge], interrupt: interrupt, stdout: stdout, log: Log);
+        await stdout.Seen.WaitAsync(TestContext.Current.CancellationToken);
+        interrupt.Raise();
+        Assert.Equal(130, (await running).ExitCode);
+        var rows = Rows(await CliRun.RunAsync(["log", "--json"], log: Log));
+        Assert.Equal("interrupted", rows[^1].GetProperty("status").GetString());
+        Assert.Equal(answer.Tokens[0] + answer.Tokens[1] + answer.Tokens[2], rows[^1].GetProperty("answer").GetString());
+    }
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("corrupt")]
+    public async Task A_log_that_cannot_be_used_is_one_warning_and_the_answer_still_comes(string broken)
+    {
+        cli.Servers.Simulator.DefaultKnobs = "tokens=4";
+        string home;
+        if (broken == "file")
+        {
+            // RELAY_HOME under a regular file: no folder can be made there (as root, a read-only folder would prove nothing).
+            var file = Path.Combine(_home.FullName, "a-file");
+            await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
+            home = Path.Combine(file, "relay");
+        }
+        else
+        {
+            home = _home.FullName;
+            await File.WriteAllTextAsync(Path.Combine(home, "relay.db"), new string('x', 4096), TestContext.Current.CancellationToken);
+        }
+
+        var ask = await CliRun.RunAsync(["ask", "Tell me something", "-q", "--edge", Edge], log: new LogLocation(home));
+        Assert.Equal(0, ask.ExitCode);
+        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Tell me something")], tokens: 4).Text + "\n", ask.Out);
+        var warning = Assert.Single(ask.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("relay: warning: the conversation log at ", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_log_and_RELAY_LOG_off_record_nothing()
+    {
+        cli.Servers.Simulator.DefaultKnobs = "tokens=3";
+        Assert.Equal(0, (await CliRun.RunAsync(["ask", "q", "--no-log", "--edge", Edge], log: Log)).ExitCode);
+        Assert.False(File.Exists(Path.Combine(_home.FullName, "relay.db")));
+
+        foreach (var off in new[] { "0", "false", "OFF" })
+        {
+            var location = LogLocation.FromEnvironment(name => name switch { "RELAY_LOG" => off, "RELAY_HOME" => _home.FullName, _ => null });
+            Assert.False(location.Enabled);
+        }
+
+        Assert.Equal(Path.Combine("/data", "relay", "relay.db"), LogLocation.FromEnvironment(name => name == "XDG_DATA_HOME" ? "/data" : null).DatabasePath);
+        Assert.Equal(Path.Combine("/r", "relay.db"), LogLocation.FromEnvironment(name => name switch { "RELAY_HOME" => "/r", "XDG_DATA_HOME" => "/data", _ => null }).DatabasePath);
+    }
+
+    [Fact]
+    public async Task Attach_refuses_an_answer_of_the_in_process_edge_and_prints_what_was_kept_of_a_gone_stream()
+    {
+        using (var log = ConversationLog.Open(Log, TextWriter.Null)!)
+        {
+            log.Begin(new Exchange { ConversationId = "c1", Prompt = "in process", StreamId = "inprocess-stream-1" });
+        }
+
+        var refused = await CliRun.RunAsync(["attach"], log: Log);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("answered by the edge inside its relay process", refused.Error, StringComparison.Ordinal);
+
+        using (var log = ConversationLog.Open(Log, TextWriter.Null)!)
+        {
+            var id = log.Begin(new Exchange { ConversationId = "c2", Prompt = "gone", StreamId = "gone-stream-1", EdgeUrl = Edge })!.Value;
+            log.Update(new Exchange { Id = id, ConversationId = "c2", Prompt = "gone", StreamId = "gone-stream-1", EdgeUrl = Edge, Answer = "The part that was shown", LastEventId = "gone-stream-1:6" });
+        }
+
+        var gone = await CliRun.RunAsync(["attach"], log: Log);
+        Assert.Equal(1, gone.ExitCode);
+        Assert.Equal("The part that was shown\n", gone.Out);
+        Assert.Contains("error STREAM_NOT_FOUND", gone.Error, StringComparison.Ordinal);
+        Assert.Contains("hint: the edge did not keep this answer", gone.Error, StringComparison.Ordinal);
+    }
+
+    private static JsonElement Single(CliRun run) => Assert.Single(Rows(run));
+
+    private static List<JsonElement> Rows(CliRun run)
+    {
+        Assert.Equal(0, run.ExitCode);
+        return [.. run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+    }
+}
