@@ -7,8 +7,8 @@ using Relay.Contracts;
 namespace Relay.Client;
 
 /// <summary>
-/// The .NET client of Relay Edge: streamed answers that survive dropped connections (through
-/// <see cref="StreamReconnectionManager"/>), whole answers, cancel, models and health. It speaks HTTP and
+/// The .NET client of Relay Edge: streamed answers that survive dropped connections (reconnection with
+/// exponential backoff, jitter and Last-Event-ID), whole answers, resuming a stream by id, cancel, models and health. It speaks HTTP and
 /// the contracts only, exactly what curl or a browser would see.
 /// </summary>
 public sealed class EdgeClient
@@ -25,7 +25,13 @@ public sealed class EdgeClient
     /// (<see cref="ChatAsync"/>) is one request that <see cref="HttpClient.Timeout"/> does bound, so give an HttpClient used for
     /// long whole answers <see cref="Timeout.InfiniteTimeSpan"/>, as <c>AddRelayClient</c> does.
     /// </summary>
-    public EdgeClient(HttpClient httpClient, EdgeClientOptions? options = null, TimeProvider? timeProvider = null, Func<double>? random = null)
+    public EdgeClient(HttpClient httpClient, EdgeClientOptions? options = null, TimeProvider? timeProvider = null)
+        : this(httpClient, options, timeProvider, random: null)
+    {
+    }
+
+    /// <summary>The same, with the jitter's uniform [0, 1) source given (tests).</summary>
+    internal EdgeClient(HttpClient httpClient, EdgeClientOptions? options, TimeProvider? timeProvider, Func<double>? random)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         _options = options ?? new EdgeClientOptions();
@@ -36,7 +42,11 @@ public sealed class EdgeClient
         _streams = new StreamReconnectionManager(_http, _baseAddress, _options, timeProvider, random);
     }
 
-    /// <summary>Streams an answer; reconnection and restarts follow <see cref="StreamReconnectionManager"/>.</summary>
+    /// <summary>
+    /// Streams an answer. A lost connection waits per <see cref="EdgeClientOptions.Reconnection"/> (backoff with jitter) and
+    /// resumes with <c>Last-Event-ID</c>, so nothing is lost or repeated; a retryable error event, or a stream the edge lost,
+    /// starts the answer over after a <see cref="RestartedEvent"/> (see <see cref="StreamOptions"/>).
+    /// </summary>
     public IAsyncEnumerable<StreamEvent> StreamChatAsync(ChatRequest request, CancellationToken cancellationToken = default) =>
         _streams.StreamAsync(request, StreamOptions.Default, cancellationToken);
 

@@ -12,16 +12,46 @@ namespace Relay.Client;
 /// <see cref="IChatClient"/> over <see cref="EdgeClient"/> for Microsoft.Extensions.AI users: text, reasoning
 /// (<see cref="TextReasoningContent"/>), tool calls (<see cref="FunctionCallContent"/>, assembled from the
 /// streamed fragments), usage (<see cref="UsageContent"/>) and the finish reason, with the edge's
-/// reconnection underneath.
+/// reconnection underneath. With <see cref="ChatOptions.AllowBackgroundResponses"/> every streamed update but the last
+/// carries a <see cref="ChatResponseUpdate.ContinuationToken"/>; passing it as <see cref="ChatOptions.ContinuationToken"/>
+/// (with no messages) resumes that answer right after that update, in this process or another, and never starts it over.
 /// </summary>
-public sealed class RelayChatClient(EdgeClient edge, string? defaultModel = null) : IChatClient
+public sealed class RelayChatClient : IChatClient
 {
-    private readonly ChatClientMetadata _metadata = new("relay", null, defaultModel);
+    private readonly EdgeClient _edge;
+    private readonly RelayChatClientOptions _options;
+    private readonly ChatClientMetadata _metadata;
+
+    /// <summary>Creates the client over <paramref name="edge"/>, with <paramref name="defaultModel"/> for requests that name none.</summary>
+    public RelayChatClient(EdgeClient edge, string? defaultModel = null)
+        : this(edge, new RelayChatClientOptions { DefaultModel = defaultModel })
+    {
+    }
+
+    /// <summary>Creates the client over <paramref name="edge"/> with <paramref name="options"/>.</summary>
+    public RelayChatClient(EdgeClient edge, RelayChatClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(edge);
+        ArgumentNullException.ThrowIfNull(options);
+        _edge = edge;
+        _options = options;
+        _metadata = new("relay", null, options.DefaultModel);
+    }
 
     /// <inheritdoc />
+    /// <remarks>With <see cref="ChatOptions.ContinuationToken"/> it waits for that answer to complete and returns all of it.</remarks>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<AI.ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var result = await edge.ChatAsync(ToRequest(messages, options), cancellationToken);
+        if (options?.ContinuationToken is { } token)
+        {
+            CheckNoMessages(messages);
+            var (streamId, _) = ContinuationTokens.Parse(token);
+            var whole = await Updates(_edge.ResumeStreamAsync(streamId, null, Streaming, cancellationToken), streamId, background: false, cancellationToken).ToChatResponseAsync(cancellationToken);
+            whole.ResponseId = streamId;
+            return whole;
+        }
+
+        var result = await _edge.ChatAsync(ToRequest(messages, options), cancellationToken);
         var message = new AI.ChatMessage(AI.ChatRole.Assistant, []);
         if (result.Reasoning is { Length: > 0 } reasoning)
         {
@@ -47,21 +77,57 @@ public sealed class RelayChatClient(EdgeClient edge, string? defaultModel = null
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<AI.ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException">Both messages and a <see cref="ChatOptions.ContinuationToken"/>, or a token of another client.</exception>
+    /// <exception cref="StreamErrorException">The stream's error; STREAM_NOT_FOUND when the edge no longer has a resumed answer.</exception>
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<AI.ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var background = options?.AllowBackgroundResponses is true;
+        if (options?.ContinuationToken is { } token)
+        {
+            CheckNoMessages(messages);
+            var (streamId, lastEventId) = ContinuationTokens.Parse(token);
+            return Updates(_edge.ResumeStreamAsync(streamId, lastEventId, Streaming, cancellationToken), streamId, background, cancellationToken);
+        }
+
+        // The stream id is chosen here, so even the updates before the edge's first event can carry a token.
+        var request = ToRequest(messages, options) with { StreamId = StreamIds.New() };
+        return Updates(_edge.StreamChatAsync(request, Streaming, cancellationToken), request.StreamId, background, cancellationToken);
+    }
+
+    private StreamOptions Streaming => new() { AllowRestartAfterContent = _options.AllowRestart };
+
+    private static void CheckNoMessages(IEnumerable<AI.ChatMessage> messages)
+    {
+        if (messages?.Any() is true)
+        {
+            throw new ArgumentException("Pass either messages or ChatOptions.ContinuationToken, not both: a token resumes an answer already asked for.", nameof(messages));
+        }
+    }
+
+    /// <summary>
+    /// Maps events to updates. A token names the last event whose effect the updates so far carry: tool-call fragments
+    /// become one update at the end, so while some are pending the token stays before the first of them.
+    /// </summary>
+    private static async IAsyncEnumerable<ChatResponseUpdate> Updates(
+        IAsyncEnumerable<StreamEvent> events, string streamId, bool background, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? model = null;
-        string? responseId = null;
+        string? shownThrough = null;
+        string? lastEventId = null;
         var calls = new SortedDictionary<int, (string? Id, string? Name, System.Text.StringBuilder Arguments)>();
-        await foreach (var e in edge.StreamChatAsync(ToRequest(messages, options), cancellationToken))
+        await foreach (var e in events.WithCancellation(cancellationToken))
         {
+            lastEventId = e.EventId ?? lastEventId;
             switch (e)
             {
                 case StartEvent s:
-                    (model, responseId) = (s.Model, s.StreamId);
+                    (model, streamId) = (s.Model, s.StreamId);
+                    MarkShown();
                     break;
                 case RestartedEvent:
                     calls.Clear();
+                    shownThrough = lastEventId = null;
                     break;
                 case DeltaEvent d:
                     yield return Update(new TextContent(d.Text));
@@ -77,25 +143,38 @@ public sealed class RelayChatClient(EdgeClient edge, string? defaultModel = null
                     yield return Update(new UsageContent(ToUsage(u.Usage)));
                     break;
                 case DoneEvent done:
-                    var final = Update();
+                    var final = new ChatResponseUpdate(AI.ChatRole.Assistant, []) { ModelId = model, ResponseId = streamId };
                     foreach (var (_, (id, name, arguments)) in calls)
                     {
                         final.Contents.Add(new FunctionCallContent(id ?? "", name ?? "", ParseArguments(arguments.ToString())));
                     }
 
                     final.FinishReason = FinishReason(done.FinishReason);
-                    yield return final;
+                    yield return final; // the last update carries no token: there is nothing left to resume
                     break;
                 case ErrorEvent error:
                     throw new StreamErrorException(error.Error);
             }
         }
 
-        ChatResponseUpdate Update(AIContent? content = null) => new(AI.ChatRole.Assistant, content is null ? [] : [content])
+        void MarkShown()
         {
-            ModelId = model,
-            ResponseId = responseId,
-        };
+            if (calls.Count == 0)
+            {
+                shownThrough = lastEventId;
+            }
+        }
+
+        ChatResponseUpdate Update(AIContent content)
+        {
+            MarkShown();
+            return new ChatResponseUpdate(AI.ChatRole.Assistant, [content])
+            {
+                ModelId = model,
+                ResponseId = streamId,
+                ContinuationToken = background ? ContinuationTokens.Create(streamId, shownThrough) : null,
+            };
+        }
     }
 
     /// <inheritdoc />
@@ -104,7 +183,7 @@ public sealed class RelayChatClient(EdgeClient edge, string? defaultModel = null
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is not null ? null
             : serviceType == typeof(ChatClientMetadata) ? _metadata
-            : serviceType.IsInstanceOfType(edge) ? edge
+            : serviceType.IsInstanceOfType(_edge) ? _edge
             : serviceType.IsInstanceOfType(this) ? this
             : null;
     }
@@ -128,9 +207,11 @@ public sealed class RelayChatClient(EdgeClient edge, string? defaultModel = null
             var calls = m.Contents.OfType<FunctionCallContent>()
                 .Select(c => new ToolCall(c.CallId, c.Name, JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions)))
                 .ToList();
-            if (m.Contents.OfType<FunctionResultContent>().FirstOrDefault() is { } result)
+            var results = m.Contents.OfType<FunctionResultContent>().ToList();
+            if (results.Count > 0)
             {
-                list.Add(new RelayMessage(RelayRole.Tool, result.Result?.ToString() ?? "") { ToolCallId = result.CallId });
+                // Parallel calls come back as one message with a result each; the upstream wants a tool message per call.
+                list.AddRange(results.Select(r => new RelayMessage(RelayRole.Tool, ResultText(r.Result)) { ToolCallId = r.CallId }));
                 continue;
             }
 
@@ -139,7 +220,7 @@ public sealed class RelayChatClient(EdgeClient edge, string? defaultModel = null
 
         return new ChatRequest
         {
-            Model = options?.ModelId ?? defaultModel,
+            Model = options?.ModelId ?? _options.DefaultModel,
             Messages = list,
             MaxTokens = options?.MaxOutputTokens,
             Temperature = options?.Temperature,
@@ -149,6 +230,15 @@ public sealed class RelayChatClient(EdgeClient edge, string? defaultModel = null
             Tools = ToTools(options?.Tools),
         };
     }
+
+    /// <summary>A tool's result as the upstream reads it: text as it is, anything structured as JSON.</summary>
+    private static string ResultText(object? result) => result switch
+    {
+        null => "",
+        string text => text,
+        JsonElement json => json.GetRawText(),
+        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions.GetTypeInfo(result.GetType())),
+    };
 
     private static JsonElement? ToTools(IList<AITool>? tools)
     {

@@ -16,7 +16,7 @@ namespace Relay.Client;
 /// <see cref="RestartedEvent"/>. Non-retryable errors end the stream at once. Every wait is announced
 /// first with a <see cref="ReconnectingEvent"/>.
 /// </summary>
-public sealed class StreamReconnectionManager
+internal sealed class StreamReconnectionManager
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
