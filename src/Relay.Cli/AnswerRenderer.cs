@@ -1,5 +1,6 @@
 using System.Text;
 using Relay.Contracts;
+using Spectre.Console;
 
 namespace Relay.Cli;
 
@@ -194,26 +195,32 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
     private async Task WriteStatusLineAsync(string line, string style) =>
         await console.Error.WriteLineAsync(console.ErrorColor ? style + line + Ansi.Reset : line);
 
-    /// <summary>Rows the text takes on a terminal <paramref name="width"/> columns wide (wrapping long lines).</summary>
+    /// <summary>
+    /// Rows the text takes on a terminal <paramref name="width"/> columns wide, wrapping long lines: each character takes
+    /// its cell width (two for CJK and most emoji, Spectre.Console's table), and a wide one that does not fit in the last
+    /// column wraps whole to the next row.
+    /// </summary>
     internal static int RowsTaken(StringBuilder text, int width)
     {
         var rows = 1;
         var column = 0;
-        foreach (var chunk in text.GetChunks())
+        foreach (var rune in text.ToString().EnumerateRunes())
         {
-            foreach (var c in chunk.Span)
+            if (rune.Value == '\n')
             {
-                if (c == '\n')
-                {
-                    rows++;
-                    column = 0;
-                }
-                else if (!char.IsLowSurrogate(c) && ++column > width)
-                {
-                    rows++;
-                    column = 1;
-                }
+                rows++;
+                column = 0;
+                continue;
             }
+
+            var cells = rune.ToString().GetCellWidth();
+            if (column + cells > width)
+            {
+                rows++;
+                column = 0;
+            }
+
+            column += cells;
         }
 
         return rows;

@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Relay.Contracts;
+using Relay.Simulator;
+using Relay.Testing;
 
 namespace Relay.Cli.Tests;
 
@@ -111,6 +113,28 @@ public sealed class AnswerRendererTests
         Assert.Equal("fresh", outcome.Text);
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(17)]
+    [InlineData(41)]
+    [InlineData(80)]
+    public async Task A_restart_with_wide_characters_leaves_the_screen_exactly_as_a_fresh_answer_would(int width)
+    {
+        // Simulated answers carry CJK and emoji (two columns each); the terminal model takes its widths from Unicode's data.
+        var partial = string.Concat(Enumerable.Range(0, 6).Select(i => SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User($"Write a story {i}")], tokens: 60).Text));
+        Assert.Contains("東京", partial, StringComparison.Ordinal);
+        Assert.Contains("🪁", partial, StringComparison.Ordinal);
+        var (console, stdout, _) = TestConsole.Create(terminal: true, width: width);
+        await stdout.WriteAsync("the line above stays\n");
+        await new AnswerRenderer(console, new RenderOptions { Quiet = true }, TimeProvider.System).RenderAsync(
+            Events(new DeltaEvent(partial), new RestartedEvent(), new DeltaEvent("fresh 東京 🪁"), new DoneEvent("stop")),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            TerminalScreen.Render("the line above stays\nfresh 東京 🪁\n", width),
+            TerminalScreen.Render(stdout.ToString().ReplaceLineEndings("\n"), width));
+    }
+
     [Fact]
     public async Task Off_a_terminal_a_restart_writes_no_escape_and_says_so_on_stderr()
     {
@@ -163,7 +187,9 @@ public sealed class AnswerRendererTests
     [InlineData("0123456789", 10, 1)]
     [InlineData("0123456789a", 10, 2)]
     [InlineData("a\nb\n", 10, 3)]
-    [InlineData("🎉🎉", 2, 1)]
+    [InlineData("🎉🎉", 2, 2)]
+    [InlineData("東京", 4, 1)]
+    [InlineData("a東京", 4, 2)]
     public void Rows_count_wrapped_lines(string text, int width, int rows) =>
         Assert.Equal(rows, AnswerRenderer.RowsTaken(new System.Text.StringBuilder(text), width));
 

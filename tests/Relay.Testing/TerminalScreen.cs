@@ -1,18 +1,21 @@
 using System.Text;
 
-namespace Relay.EndToEnd.Tests;
+namespace Relay.Testing;
 
 /// <summary>
 /// A tiny terminal: replays what relay wrote to its pty (text, CR/LF, wrapping, and the few ANSI sequences it uses:
 /// cursor rows up, clear to end of line/screen, save/restore cursor, colours) and gives back what the screen shows.
+/// Characters take the columns <see cref="TerminalWidths"/> gives them (Unicode's East Asian Width): a wide one takes
+/// two cells, and one that does not fit in the last column wraps whole to the next row, as xterm does.
 /// </summary>
-internal static class TerminalScreen
+public static class TerminalScreen
 {
     public const int Columns = 100;
 
-    public static string Render(string output)
+    /// <summary>What the screen shows after <paramref name="output"/>, rows joined with \n, trailing blanks trimmed.</summary>
+    public static string Render(string output, int columns = Columns)
     {
-        var lines = new List<StringBuilder> { new() };
+        var lines = new List<List<string>> { new() };
         var (row, col) = (0, 0);
         var saved = (0, 0);
         for (var i = 0; i < output.Length; i++)
@@ -57,11 +60,11 @@ internal static class TerminalScreen
                             col = 0;
                             break;
                         case 'J': // clear to end of screen
-                            Line(lines, row).Length = Math.Min(col, Line(lines, row).Length);
+                            Truncate(Line(lines, row), col);
                             lines.RemoveRange(row + 1, lines.Count - row - 1);
                             break;
                         case 'K': // clear to end of line
-                            Line(lines, row).Length = Math.Min(col, Line(lines, row).Length);
+                            Truncate(Line(lines, row), col);
                             break;
                     }
 
@@ -80,40 +83,48 @@ internal static class TerminalScreen
                     col = 0;
                     break;
                 default:
-                    if (col >= Columns)
+                    var rune = Rune.GetRuneAt(output, i);
+                    i += rune.Utf16SequenceLength - 1;
+                    var width = TerminalWidths.Of(rune);
+                    if (col + width > columns)
                     {
                         row++;
                         col = 0;
                     }
 
                     var line = Line(lines, row);
-                    while (line.Length < col)
+                    while (line.Count < col + width)
                     {
-                        line.Append(' ');
+                        line.Add(" ");
                     }
 
-                    if (col < line.Length)
+                    line[col] = rune.ToString();
+                    if (width == 2)
                     {
-                        line[col] = c;
-                    }
-                    else
-                    {
-                        line.Append(c);
+                        line[col + 1] = ""; // the right half of a wide character
                     }
 
-                    col++;
+                    col += width;
                     break;
             }
         }
 
-        return string.Join('\n', lines.Select(l => l.ToString().TrimEnd())).TrimEnd();
+        return string.Join('\n', lines.Select(l => string.Concat(l).TrimEnd())).TrimEnd();
     }
 
-    private static StringBuilder Line(List<StringBuilder> lines, int row)
+    private static void Truncate(List<string> line, int col)
+    {
+        if (col < line.Count)
+        {
+            line.RemoveRange(col, line.Count - col);
+        }
+    }
+
+    private static List<string> Line(List<List<string>> lines, int row)
     {
         while (lines.Count <= row)
         {
-            lines.Add(new StringBuilder());
+            lines.Add([]);
         }
 
         return lines[row];
