@@ -102,9 +102,23 @@ public sealed class ConversationLogTests(CliFixture cli) : IClassFixture<CliFixt
         Assert.Equal(answer.Tokens[0] + answer.Tokens[1] + answer.Tokens[2], rows[^1].GetProperty("answer").GetString());
     }
 
+    [Fact]
+    public async Task A_restarted_stream_moves_the_row_to_its_new_stream_id()
+    {
+        // --json allows restarts after text; this upstream fails every answer midway, so each attempt is a new stream.
+        cli.Servers.Simulator.DefaultKnobs = "tokens=10;error=midstream-a@5";
+        var run = await CliRun.RunAsync(["ask", "Tell me something", "--json", "--edge", Edge], log: Log);
+        var starts = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("event").GetString() == "start").Select(e => e.GetProperty("stream_id").GetString()).ToList();
+        Assert.True(starts.Distinct().Count() > 1, "the answer restarted");
+        var row = Single(await CliRun.RunAsync(["log", "--json"], log: Log));
+        Assert.Equal(starts[^1], row.GetProperty("stream_id").GetString());
+    }
+
     [Theory]
     [InlineData("file")]
     [InlineData("corrupt")]
+    [InlineData("newer")]
     public async Task A_log_that_cannot_be_used_is_one_warning_and_the_answer_still_comes(string broken)
     {
         cli.Servers.Simulator.DefaultKnobs = "tokens=4";
@@ -116,10 +130,20 @@ public sealed class ConversationLogTests(CliFixture cli) : IClassFixture<CliFixt
             await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
             home = Path.Combine(file, "relay");
         }
-        else
+        else if (broken == "corrupt")
         {
             home = _home.FullName;
             await File.WriteAllTextAsync(Path.Combine(home, "relay.db"), new string('x', 4096), TestContext.Current.CancellationToken);
+        }
+        else
+        {
+            // Written by a newer relay: its schema is not ours to guess at.
+            home = _home.FullName;
+            using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(home, "relay.db")};Pooling=False");
+            db.Open();
+            using var command = db.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 99";
+            command.ExecuteNonQuery();
         }
 
         var ask = await CliRun.RunAsync(["ask", "Tell me something", "-q", "--edge", Edge], log: new LogLocation(home));

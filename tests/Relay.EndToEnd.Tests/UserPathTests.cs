@@ -104,7 +104,8 @@ public sealed class UserPathTests
     {
         await using var chain = await Chain.StartAsync(cancellationToken: Ct);
         await chain.KnobsAsync($"tokens=60;gate={signal}@10");
-        await using var relay = RelayProcess.Start(Scenario.Ask(chain, "Tell me about signals", "--json"));
+        var home = new Dictionary<string, string?> { ["RELAY_HOME"] = Directory.CreateTempSubdirectory("relay-signal-").FullName };
+        await using var relay = RelayProcess.Start(Scenario.Ask(chain, "Tell me about signals", "--json"), home);
         await chain.GateReachedAsync(signal);
         await relay.WaitForStdoutAsync(s => s.Contains("\"event\":\"delta\"", StringComparison.Ordinal), Scenario.Exit);
 
@@ -119,6 +120,11 @@ public sealed class UserPathTests
         var replay = await http.GetStringAsync($"v1/chat/stream/{streamId}", Ct);
         Assert.Contains("event: done", replay, StringComparison.Ordinal);
         Assert.Equal(0, (await chain.StatsAsync()).GetProperty("aborted_by_client").GetInt64());
+
+        // The log left it 'streaming', so relay attach finds it and prints the whole answer.
+        await using var attach = RelayProcess.Start(["attach", "-q"], home);
+        Assert.Equal(0, await attach.WaitForExitAsync(Scenario.Exit));
+        Assert.Equal(Scenario.Answer("Tell me about signals", 60) + "\n", attach.Stdout);
     }
 
     [Fact]
