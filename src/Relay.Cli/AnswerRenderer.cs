@@ -106,7 +106,7 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
     {
         var line = $"error {error.WireName}: {error.Message}";
         await console.Error.WriteLineAsync(console.ErrorColor ? Ansi.Red + line + Ansi.Reset : line);
-        if (ErrorHints.For(error) is { } hint)
+        if (ErrorHints.ForCli(error) is { } hint)
         {
             await console.Error.WriteLineAsync(console.ErrorColor ? Ansi.Dim + "hint: " + hint + Ansi.Reset : "hint: " + hint);
         }
