@@ -2,7 +2,7 @@ using Relay.Benchmarks;
 using Relay.Benchmarks.Reliability;
 
 // Side-by-side figures on loopback against the simulator, each beside its target.
-// Usage: dotnet run -c Release --project bench/Relay.Benchmarks -- [latency|cpu|memory|concurrency|resume|micro|simulator|redis|reliability|all] [--quick]
+// Usage: dotnet run -c Release --project bench/Relay.Benchmarks -- [latency|cpu|memory|concurrency|resume|micro|simulator|redis|reliability|all|screenshot] [--quick]
 // Only a full `all` run rewrites docs/performance.md and docs/perf/*.png; a full `reliability` or `all` run rewrites docs/reliability.md.
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
@@ -13,6 +13,13 @@ var full = !quick && scenario == "all";
 var report = new Report();
 var plots = new Plots(full ? Path.Combine(root, "docs", "perf") : Path.Combine(Path.GetTempPath(), "relay-perf"));
 Console.WriteLine($"Relay benchmarks on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, .NET {Environment.Version}{(quick ? " (quick: small runs, figures not meaningful)" : "")}");
+
+if (scenario == "screenshot")
+{
+    // The README's picture of the chat page; not part of `all`.
+    await PageScreenshot.RunAsync(root, ct);
+    return;
+}
 
 if (scenario is "micro" or "all")
 {

@@ -137,6 +137,11 @@ public sealed class DocumentedCommandTests
         Assert.Contains("event: done", events, StringComparison.Ordinal);
         Assert.StartsWith("edge-", resumed.Headers.GetValues("X-Relay-Instance").Single(), StringComparison.Ordinal);
 
+        // The chat page comes through nginx too, with its policy.
+        using var page = await http.GetAsync("/", Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("default-src 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+
         await cluster.SignalAsync("INT");
         var code = await cluster.WaitForExitAsync(Scenario.Exit);
         Assert.True(code is 0 or 130, $"the script exited {code}:\n{cluster.Stdout}\n{cluster.Stderr}");

@@ -16,7 +16,7 @@ public static class ExternalServers
     public static string? Missing(params string[] names)
     {
         var missing = names.Where(n => Find(n) is null).ToArray();
-        return missing.Length == 0 ? null : $"{string.Join(" and ", missing)} not on PATH (apt-get install -y redis-server nginx)";
+        return missing.Length == 0 ? null : $"{string.Join(" and ", missing)} not on PATH (apt-get install -y redis-server nginx chromium)";
     }
 
     /// <summary>The full path of <paramref name="name"/> on PATH (or in /usr/sbin, where nginx lives), or null.</summary>

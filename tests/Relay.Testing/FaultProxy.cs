@@ -16,6 +16,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly ConcurrentQueue<FaultBehavior> _next = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private readonly ConcurrentDictionary<TcpClient, byte> _open = new();
     private long _connections;
     private long _resets;
     private long _responseBytes;
@@ -43,6 +44,17 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Applies <paramref name="behavior"/> to the next connection not yet claimed.</summary>
     public void Next(FaultBehavior behavior) => _next.Enqueue(behavior);
+
+    /// <summary>Resets (RST) every connection open now, as a dropped network would; later ones pass as queued.</summary>
+    public void ResetOpen()
+    {
+        foreach (var client in _open.Keys)
+        {
+            Interlocked.Increment(ref _resets);
+            client.Client.LingerState = new LingerOption(true, 0);
+            client.Client.Close();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -77,6 +89,7 @@ public sealed class FaultProxy : IAsyncDisposable
         client.NoDelay = true;
         using (client)
         {
+            _open.TryAdd(client, 0);
             try
             {
                 await upstream.ConnectAsync(_target, _stop.Token);
@@ -89,6 +102,10 @@ public sealed class FaultProxy : IAsyncDisposable
             catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
                 // One side went away: so does the other.
+            }
+            finally
+            {
+                _open.TryRemove(client, out _);
             }
         }
     }

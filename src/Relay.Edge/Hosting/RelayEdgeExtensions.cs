@@ -86,6 +86,11 @@ public static class RelayEdgeExtensions
         endpoints.MapPrometheusScrapingEndpoint("/metrics");
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<RelayEdgeOptions>>().Value;
+        if (options.Web)
+        {
+            Web.ChatPage.Map(endpoints);
+        }
+
         if (!options.UsesEmbeddedSimulator)
         {
             var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Relay.Edge");

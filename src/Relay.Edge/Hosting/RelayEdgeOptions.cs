@@ -15,6 +15,9 @@ public sealed class RelayEdgeOptions
     /// <summary>The model used when a request names none (<c>RELAY_DEFAULT_MODEL</c>).</summary>
     public string DefaultModel { get; set; } = "openai/gpt-4o-mini";
 
+    /// <summary>Whether <c>GET /</c> serves the chat page (RELAY_WEB; 0 or false turns it off).</summary>
+    public bool Web { get; set; } = true;
+
     /// <summary>Bearer tokens clients must present (<c>RELAY_TOKENS</c>, comma-separated); empty: open.</summary>
     public IReadOnlyList<string> Tokens { get; set; } = [];
 

@@ -19,6 +19,22 @@ internal sealed class RelayEdgeOptionsSetup(IConfiguration configuration) : ICon
         options.DefaultModel = NonEmpty(configuration["RELAY_DEFAULT_MODEL"]) ?? options.DefaultModel;
         options.Redis = NonEmpty(configuration["RELAY_REDIS"]) ?? NonEmpty(options.Redis);
         options.InstanceId = NonEmpty(configuration["RELAY_INSTANCE_ID"]) ?? options.InstanceId;
+        if (NonEmpty(configuration["RELAY_WEB"]) is { } web)
+        {
+            if (web.Trim().ToUpperInvariant() is "0" or "FALSE" or "OFF")
+            {
+                options.Web = false;
+            }
+            else if (web.Trim().ToUpperInvariant() is "1" or "TRUE" or "ON")
+            {
+                options.Web = true;
+            }
+            else
+            {
+                _errors.Add($"RELAY_WEB must be 1 or 0 (true or false), got '{web}'.");
+            }
+        }
+
         if (NonEmpty(configuration["RELAY_TOKENS"]) is { } tokens)
         {
             options.Tokens = tokens.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

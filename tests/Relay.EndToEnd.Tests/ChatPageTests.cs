@@ -1,0 +1,155 @@
+using Microsoft.Playwright;
+using Relay.Contracts;
+using Relay.Simulator;
+using Relay.Testing;
+using static Microsoft.Playwright.Assertions;
+
+namespace Relay.EndToEnd.Tests;
+
+/// <summary>The chat page the edge serves at <c>/</c>, in a real Chromium (Debian's, driven by Playwright).</summary>
+public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private const string Prompt = "Tell me about rivers";
+    private const int Tokens = 60;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Expected => SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User(Prompt)], tokens: Tokens).Text;
+
+    [Fact]
+    public async Task Tokens_show_while_the_answer_is_held_then_the_exact_answer_and_its_usage()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@{Tokens}";
+        var page = await browser.OpenAsync(servers.Edge.Url);
+        await Expect(page.Locator("#token-form")).ToBeHiddenAsync(); // this edge needs no token
+
+        // The model picker lists the simulator's models with the edge's default chosen.
+        await Expect(page.Locator("#model option")).ToHaveCountAsync(SimulatedModel.All.Count);
+        await Expect(page.Locator("#model")).ToHaveValueAsync(SimulatedModel.DefaultId);
+
+        // Shift+Enter adds a line; Enter sends.
+        await page.Locator("#prompt").FillAsync("Tell me about");
+        await page.Locator("#prompt").PressAsync("Shift+Enter");
+        await Expect(page.Locator("#prompt")).ToHaveValueAsync("Tell me about\n");
+        await page.Locator("#prompt").FillAsync(Prompt);
+        await page.Locator("#prompt").PressAsync("Enter");
+
+        var answer = page.Locator(".answer").Last;
+        await servers.Simulator.Gates.WaitReachedAsync("hold", Ct);
+        await Expect(answer).ToHaveAttributeAsync("data-text", Expected[..Expected.LastIndexOf(' ')]);
+        servers.Simulator.Gates.Release("hold");
+        await Expect(page.Locator(".usage").Last).ToContainTextAsync($"{Tokens} out tokens");
+        Assert.Equal(Expected, await answer.GetAttributeAsync("data-text"));
+        Assert.Contains("first token", await page.Locator(".usage").Last.TextContentAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_connection_reset_mid_answer_shows_reconnecting_then_the_exact_answer()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@30";
+        await using var proxy = new FaultProxy(servers.Edge.Url);
+        var page = await browser.OpenAsync(proxy.Url);
+        await AskAsync(page);
+        await servers.Simulator.Gates.WaitReachedAsync("hold", Ct);
+        await Expect(page.Locator(".answer").Last).Not.ToHaveAttributeAsync("data-text", "");
+
+        proxy.ResetOpen();
+        await Expect(page.Locator("#status")).ToContainTextAsync("reconnecting in");
+        servers.Simulator.Gates.Release("hold");
+        await Expect(page.Locator(".usage").Last).ToContainTextAsync($"{Tokens} out tokens");
+        Assert.Equal(Expected, await page.Locator(".answer").Last.GetAttributeAsync("data-text"));
+        Assert.Equal(1, servers.Simulator.GetStats().Requests); // resumed, never asked again
+    }
+
+    [Fact]
+    public async Task A_reload_mid_answer_continues_the_same_answer_with_nothing_twice()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@30";
+        var page = await browser.OpenAsync(servers.Edge.Url);
+        await AskAsync(page);
+        await servers.Simulator.Gates.WaitReachedAsync("hold", Ct);
+
+        await page.ReloadAsync();
+        await Expect(page.Locator(".user").Last).ToHaveTextAsync(Prompt);
+        servers.Simulator.Gates.Release("hold");
+        await Expect(page.Locator(".usage").Last).ToContainTextAsync($"{Tokens} out tokens");
+        await Expect(page.Locator(".answer")).ToHaveCountAsync(1);
+        Assert.Equal(Expected, await page.Locator(".answer").Last.GetAttributeAsync("data-text"));
+        Assert.Equal(1, servers.Simulator.GetStats().Requests);
+    }
+
+    [Fact]
+    public async Task Stop_cancels_the_upstream_and_keeps_the_partial_answer_marked_stopped()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@20";
+        var page = await browser.OpenAsync(servers.Edge.Url);
+        await AskAsync(page);
+        await servers.Simulator.Gates.WaitReachedAsync("hold", Ct);
+        await Expect(page.Locator(".answer").Last).Not.ToHaveAttributeAsync("data-text", "");
+
+        await page.Locator("#stop").ClickAsync();
+        await servers.Simulator.WaitForAbortsAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(1), Ct);
+        await Expect(page.Locator(".usage").Last).ToContainTextAsync("stopped");
+        Assert.StartsWith(await page.Locator(".answer").Last.GetAttributeAsync("data-text") ?? "", Expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Errors_show_their_code_and_a_hint_and_a_wrong_token_the_401()
+    {
+        await using (var servers = await RelayServers.StartAsync(cancellationToken: Ct))
+        {
+            servers.Simulator.DefaultKnobs = "status=402";
+            var page = await browser.OpenAsync(servers.Edge.Url);
+            await AskAsync(page);
+            await Expect(page.Locator(".error").Last).ToContainTextAsync("INSUFFICIENT_CREDITS");
+            await Expect(page.Locator(".error").Last).ToContainTextAsync(ErrorHints.ForPage(StreamError.Create(StreamErrorCode.InsufficientCredits))!);
+        }
+
+        await using (var guarded = await RelayServers.StartAsync(edgeSettings: new Dictionary<string, string?> { ["RELAY_TOKENS"] = "right-token" }, cancellationToken: Ct))
+        {
+            var page = await browser.OpenAsync(guarded.Edge.Url);
+            await Expect(page.Locator("#token-form")).ToBeVisibleAsync();
+            await page.Locator("#token").FillAsync("wrong-token");
+            await page.Locator("#token-form button").ClickAsync();
+            await AskAsync(page);
+            await Expect(page.Locator(".error").Last).ToContainTextAsync("UNAUTHORIZED");
+
+            await page.Locator("#token").FillAsync("right-token");
+            await page.Locator("#token-form button").ClickAsync();
+            await AskAsync(page);
+            await Expect(page.Locator(".usage").Last).ToContainTextAsync("out tokens");
+        }
+    }
+
+    [Fact]
+    public async Task Markdown_is_rendered_and_HTML_from_a_model_never_runs()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        var page = await browser.OpenAsync(servers.Edge.Url);
+        var html = await page.EvaluateAsync<string>("""
+            () => {
+              const view = addTurn("x");
+              view.append('**bold** <img src="x" onerror="window.pwned = 1"><script>window.pwned = 2</script> [link](javascript:window.pwned=3)');
+              view.flush();
+              view.answer.querySelector("a")?.click();
+              return view.answer.innerHTML;
+            }
+            """);
+        Assert.Contains("<strong>bold</strong>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("onerror", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("javascript:", html, StringComparison.Ordinal);
+        await page.EvaluateAsync("() => new Promise(r => setTimeout(r, 0))"); // an image error fires after a turn of the loop
+        Assert.Null(await page.EvaluateAsync<int?>("() => window.pwned ?? null"));
+    }
+
+    private static async Task AskAsync(IPage page)
+    {
+        await page.Locator("#prompt").FillAsync(Prompt);
+        await page.Locator("#prompt").PressAsync("Enter");
+    }
+}
