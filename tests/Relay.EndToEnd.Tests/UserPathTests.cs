@@ -78,6 +78,11 @@ public sealed class UserPathTests
         Assert.Contains("answers come from the built-in simulator", relay.Stderr, StringComparison.Ordinal);
 
         using var http = new HttpClient { BaseAddress = new Uri(url) };
+        using (var page = await http.GetAsync("/", Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode); // README: relay serve, then open the chat page
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/stream")
         {
             Content = new StringContent("""{"messages":[{"role":"user","content":"Write a 5000 word story"}]}""", Encoding.UTF8, "application/json"),
