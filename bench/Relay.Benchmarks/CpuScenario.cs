@@ -68,9 +68,81 @@ internal static class CpuScenario
             report.Add($"CPU per relayed token, {lanes[l].Name} / nginx", ratio, "x", 2);
         }
 
+        await PerEventLatencyAsync(report, servers, http, lanes.Select(l => (l.Name, l.Url, l.Body)).ToArray(), quick, ct);
+
         // Resident memory right after the run (its streams still in their grace period), beside nginx's.
         report.Add("resident memory after the run, nginx (master and workers)", ProcessCpu.ResidentMb(servers.Nginx.ProcessId, withChildren: true), "MB");
         report.Add("resident memory after the run, edge", ProcessCpu.ResidentMb(servers.EdgePid), "MB", 64);
+    }
+
+    /// <summary>
+    /// Latency added per event: the simulator stamps each token with the monotonic clock when it writes it (knob
+    /// <c>stamp</c>), and this process subtracts that from its own clock when it reads the event, through nginx and
+    /// through each edge endpoint, lanes interleaved. The edge's p99 beside nginx's is the figure.
+    /// </summary>
+    private static async Task PerEventLatencyAsync(Report report, Servers servers, HttpClient http, (string Name, Uri Url, string Body)[] lanes, bool quick, CancellationToken ct)
+    {
+        var (streams, tokens, concurrency, rounds) = quick ? (10, 50, 5, 1) : (60, 200, 10, 3);
+        await servers.KnobsAsync(http, $"tokens={tokens};interval=5ms;comments=0;stamp=1", ct);
+        var latencies = lanes.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var l = 0; l < lanes.Length; l++)
+            {
+                var lane = lanes[l];
+                var sink = latencies[l];
+                await Parallel.ForEachAsync(Enumerable.Range(0, streams / rounds), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (_, token) =>
+                {
+                    var mine = await ReadStampsAsync(http, lane.Url, lane.Body, token);
+                    lock (sink)
+                    {
+                        sink.AddRange(mine);
+                    }
+                });
+            }
+        }
+
+        Console.WriteLine($"latency added per event (written by the simulator to read here), {streams} streams of {tokens} tokens per lane, {concurrency} at a time:");
+        var nginxP99 = Percentiles.Of(latencies[0], 99);
+        for (var l = 0; l < lanes.Length; l++)
+        {
+            report.Add($"per-event latency, {lanes[l].Name}, p50", Percentiles.Of(latencies[l], 50), "ms");
+            if (l == 0)
+            {
+                report.Add($"per-event latency, {lanes[l].Name}, p99", nginxP99, "ms");
+            }
+            else
+            {
+                report.Add($"per-event latency, {lanes[l].Name}, p99", Percentiles.Of(latencies[l], 99), "ms", nginxP99 + 0.2, string.Create(CultureInfo.InvariantCulture, $"<= nginx + 0.2 ms ({nginxP99 + 0.2:0.###} ms)"));
+            }
+        }
+    }
+
+    /// <summary>One stream's per-event latencies in ms: the reading clock minus the stamp in each event's text.</summary>
+    private static async Task<List<double>> ReadStampsAsync(HttpClient http, Uri url, string body, CancellationToken ct)
+    {
+        var latencies = new List<double>();
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            var at = line.IndexOf("\"@", StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var digits = line.AsSpan(at + 2);
+            var end = digits.IndexOf(' ');
+            if (end > 0 && long.TryParse(digits[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var stamp))
+            {
+                latencies.Add((now - stamp) * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
+            }
+        }
+
+        return latencies;
     }
 
     /// <summary>Runs <paramref name="count"/> streams, <paramref name="concurrency"/> at a time; returns how many ended properly.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -87,7 +88,8 @@ internal sealed class Generation(HttpContext context, SimulatorState state, Simu
                     return;
                 }
 
-                await writer.DataAsync(_chunks.Content(answer.Tokens[k - 1]), ct);
+                var token = knobs.Stamp ? string.Create(CultureInfo.InvariantCulture, $"@{System.Diagnostics.Stopwatch.GetTimestamp()} ") : answer.Tokens[k - 1];
+                await writer.DataAsync(_chunks.Content(token), ct);
                 if (knobs.MidComments > 0 && k % knobs.MidComments == 0)
                 {
                     await writer.CommentAsync(ct);

@@ -74,6 +74,13 @@ public sealed record SimulatorKnobs
     /// <summary>Answer with a tool call.</summary>
     public bool ToolCall { get; init; }
 
+    /// <summary>
+    /// Each text token is the moment it was written instead of a word: <c>@</c> and <see cref="System.Diagnostics.Stopwatch"/>
+    /// ticks, then a space. The clock is the machine's monotonic one, so a reader in another process subtracts it from its own
+    /// reading to get the latency each event picked up on the way (the benchmark's per-event figure).
+    /// </summary>
+    public bool Stamp { get; init; }
+
     /// <summary>Parses <paramref name="text"/> over <paramref name="baseline"/>; unknown keys or bad values throw <see cref="FormatException"/>.</summary>
     public static SimulatorKnobs Parse(string? text, SimulatorKnobs? baseline = null)
     {
@@ -109,6 +116,7 @@ public sealed record SimulatorKnobs
                 "nodone" => k with { NoDone = value != "0" },
                 "gate" => ParseGate(k, value),
                 "tools" => k with { ToolCall = value != "0" },
+                "stamp" => k with { Stamp = value != "0" },
                 _ => throw new FormatException($"unknown knob '{key}'"),
             };
         }

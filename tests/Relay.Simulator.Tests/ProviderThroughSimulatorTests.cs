@@ -50,6 +50,23 @@ public sealed class ProviderThroughSimulatorTests(SimulatorFixture sim) : IClass
     }
 
     [Fact]
+    public async Task The_stamp_knob_makes_each_token_the_monotonic_time_it_was_written()
+    {
+        var before = System.Diagnostics.Stopwatch.GetTimestamp();
+        var events = await Collect(sim.Provider("tokens=12;interval=1ms;stamp=1"), SimulatorFixture.Request());
+        var after = System.Diagnostics.Stopwatch.GetTimestamp();
+        var stamps = events.OfType<DeltaEvent>().Select(d =>
+        {
+            Assert.Matches("^@[0-9]+ $", d.Text);
+            return long.Parse(d.Text.AsSpan(1, d.Text.Length - 2), System.Globalization.CultureInfo.InvariantCulture);
+        }).ToList();
+        Assert.Equal(12, stamps.Count);
+        Assert.All(stamps, t => Assert.InRange(t, before, after));
+        Assert.Equal(stamps.Order(), stamps);
+        Assert.Equal(12, Assert.IsType<UsageEvent>(events[^2]).Usage.CompletionTokens);
+    }
+
+    [Fact]
     public async Task Usage_none_finishes_without_a_usage_event()
     {
         var events = await Collect(sim.Provider("tokens=5;usage=none"), SimulatorFixture.Request());
