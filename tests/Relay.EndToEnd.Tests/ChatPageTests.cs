@@ -19,8 +19,7 @@ public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<Browse
     [Fact]
     public async Task Tokens_show_while_the_answer_is_held_then_the_exact_answer_and_its_usage()
     {
-        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
-        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@{Tokens}";
+        await using var servers = await HeldAtAsync(Tokens);
         var page = await browser.OpenAsync(servers.Edge.Url);
         await Expect(page.Locator("#token-form")).ToBeHiddenAsync(); // this edge needs no token
 
@@ -47,12 +46,10 @@ public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<Browse
     [Fact]
     public async Task A_connection_reset_mid_answer_shows_reconnecting_then_the_exact_answer()
     {
-        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
-        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@30";
+        await using var servers = await HeldAtAsync(30);
         await using var proxy = new FaultProxy(servers.Edge.Url);
         var page = await browser.OpenAsync(proxy.Url);
-        await AskAsync(page);
-        await servers.Simulator.Gates.WaitReachedAsync("hold", Ct);
+        await AskUntilHeldAsync(page, servers);
         await Expect(page.Locator(".answer").Last).Not.ToHaveAttributeAsync("data-text", "");
 
         proxy.ResetOpen();
@@ -66,11 +63,9 @@ public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<Browse
     [Fact]
     public async Task A_reload_mid_answer_continues_the_same_answer_with_nothing_twice()
     {
-        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
-        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@30";
+        await using var servers = await HeldAtAsync(30);
         var page = await browser.OpenAsync(servers.Edge.Url);
-        await AskAsync(page);
-        await servers.Simulator.Gates.WaitReachedAsync("hold", Ct);
+        await AskUntilHeldAsync(page, servers);
 
         await page.ReloadAsync();
         await Expect(page.Locator(".user").Last).ToHaveTextAsync(Prompt);
@@ -84,11 +79,9 @@ public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<Browse
     [Fact]
     public async Task Stop_cancels_the_upstream_and_keeps_the_partial_answer_marked_stopped()
     {
-        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
-        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@20";
+        await using var servers = await HeldAtAsync(20);
         var page = await browser.OpenAsync(servers.Edge.Url);
-        await AskAsync(page);
-        await servers.Simulator.Gates.WaitReachedAsync("hold", Ct);
+        await AskUntilHeldAsync(page, servers);
         await Expect(page.Locator(".answer").Last).Not.ToHaveAttributeAsync("data-text", "");
 
         await page.Locator("#stop").ClickAsync();
@@ -145,6 +138,20 @@ public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<Browse
         Assert.DoesNotContain("javascript:", html, StringComparison.Ordinal);
         await page.EvaluateAsync("() => new Promise(r => setTimeout(r, 0))"); // an image error fires after a turn of the loop
         Assert.Null(await page.EvaluateAsync<int?>("() => window.pwned ?? null"));
+    }
+
+    /// <summary>Servers whose simulator holds every answer before token <paramref name="heldAt"/> until "hold" is released.</summary>
+    private static async Task<RelayServers> HeldAtAsync(int heldAt)
+    {
+        var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@{heldAt}";
+        return servers;
+    }
+
+    private static async Task AskUntilHeldAsync(IPage page, RelayServers servers)
+    {
+        await AskAsync(page);
+        await servers.Simulator.Gates.WaitReachedAsync("hold", Ct);
     }
 
     private static async Task AskAsync(IPage page)
