@@ -119,6 +119,29 @@ public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task The_conversation_is_sent_as_history_kept_across_reloads_and_cleared_by_new_chat()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=8";
+        var page = await browser.OpenAsync(servers.Edge.Url);
+        await AskAsync(page);
+        await Expect(page.Locator(".usage")).ToHaveCountAsync(1);
+        await Expect(page.Locator(".usage").Last).ToContainTextAsync("out tokens");
+        var first = await page.Locator(".answer").Last.GetAttributeAsync("data-text");
+
+        await page.Locator("#prompt").FillAsync("And the sea?");
+        await page.Locator("#prompt").PressAsync("Enter");
+        await Expect(page.Locator(".usage").Nth(1)).ToContainTextAsync("out tokens");
+        List<ChatMessage> history = [ChatMessage.User(Prompt), ChatMessage.Assistant(first!), ChatMessage.User("And the sea?")];
+        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, history, tokens: 8).Text, await page.Locator(".answer").Last.GetAttributeAsync("data-text"));
+
+        await page.ReloadAsync();
+        await Expect(page.Locator(".user")).ToHaveTextAsync([Prompt, "And the sea?"]);
+        await page.Locator("#new-chat").ClickAsync();
+        await Expect(page.Locator(".turn")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task Markdown_is_rendered_and_HTML_from_a_model_never_runs()
     {
         await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
