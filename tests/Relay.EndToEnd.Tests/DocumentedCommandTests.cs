@@ -52,6 +52,12 @@ public sealed class DocumentedCommandTests
             var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
             Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Write a 30 word story")]).Text, result.GetProperty("text").GetString());
 
+            // The chat page is in the published edge too (embedded).
+            using (var page = await http.GetAsync(new Uri(url + "/"), Ct))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+            }
+
             // Its own appsettings.json was read (log levels): no request logs at Information on stdout.
             Assert.DoesNotContain("Request starting", edge.Stdout, StringComparison.Ordinal);
         }
