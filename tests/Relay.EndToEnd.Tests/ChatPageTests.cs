@@ -149,7 +149,7 @@ public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<Browse
         var html = await page.EvaluateAsync<string>("""
             () => {
               const view = addTurn("x");
-              view.append('**bold** <img src="x" onerror="window.pwned = 1"><script>window.pwned = 2</script> [link](javascript:window.pwned=3)');
+              view.append('**bold** <img src="x" onerror="window.pwned = 1"><script>window.pwned = 2</script> [link](javascript:window.pwned=3) <form id="ask"><button id="send">x</button></form>');
               view.flush();
               view.answer.querySelector("a")?.click();
               return view.answer.innerHTML;
@@ -159,6 +159,9 @@ public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<Browse
         Assert.DoesNotContain("onerror", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
         Assert.DoesNotContain("javascript:", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<form", html, StringComparison.Ordinal); // nothing that could shadow the page's own controls
+        Assert.DoesNotContain("<button", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=", html, StringComparison.Ordinal);
         await page.EvaluateAsync("() => new Promise(r => setTimeout(r, 0))"); // an image error fires after a turn of the loop
         Assert.Null(await page.EvaluateAsync<int?>("() => window.pwned ?? null"));
     }

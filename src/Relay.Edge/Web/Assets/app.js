@@ -5,7 +5,9 @@
 
 const $ = id => document.getElementById(id);
 const store = { conversation: "relay.conversation", token: "relay.token", model: "relay.model", current: "relay.current" };
-const policy = { baseMs: 250, maxMs: 10000, attempts: 8, startRetries: 2 };
+const policy = { baseMs: 250, maxMs: 10000, attempts: 8, startRetries: 2, idleMs: 45000 };
+// Sanitizing options: no forms or controls, and no id or name that could shadow the page's own elements.
+const purify = { SANITIZE_NAMED_PROPS: true, FORBID_TAGS: ["form", "button", "input", "textarea", "select", "style"], FORBID_ATTR: ["id", "name", "style"] };
 let config = { default_model: "", tokens_required: false, hints: {} };
 let running = null; // { id, abort, stopped }
 
@@ -57,7 +59,7 @@ class AnswerView {
   schedule() { if (!this.frame) this.frame = requestAnimationFrame(() => this.render()); }
   render() {
     this.frame = 0;
-    this.answer.innerHTML = DOMPurify.sanitize(marked.parse(this.text));
+    this.answer.innerHTML = DOMPurify.sanitize(marked.parse(this.text), purify);
     this.answer.dataset.text = this.text;
     this.turn.scrollIntoView({ block: "end" });
   }
@@ -85,8 +87,9 @@ function usageLine(model, usage, firstMs, elapsedMs, outTokens) {
 
 // ---- the wire --------------------------------------------------------------------------------------------------
 
-// Yields {event, data, id, retry} for each event of an SSE body; comments (": ping") are skipped.
-async function* sseEvents(response, signal) {
+// Yields {event, data, id, retry} for each event of an SSE body; comments (": ping") are skipped but still count as
+// life: onChunk runs on every chunk read.
+async function* sseEvents(response, signal, onChunk) {
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "", event = "", data = [], id = null, retry = null;
@@ -96,6 +99,7 @@ async function* sseEvents(response, signal) {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
+      onChunk();
       buffer += decoder.decode(value, { stream: true });
       let newline;
       while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
@@ -120,6 +124,7 @@ async function* sseEvents(response, signal) {
     }
   } finally {
     signal.removeEventListener("abort", abort);
+    abort(); // an early return leaves nothing open
   }
 }
 
@@ -143,8 +148,9 @@ async function errorOf(response) {
   return { code: response.status === 401 ? "UNAUTHORIZED" : "UPSTREAM_ERROR", message: `HTTP ${response.status}`, retryable: response.status >= 500 };
 }
 
-// Runs one answer to its end: POST (or, attaching after a reload, GET from the start), then resumes and restarts.
-async function runAnswer(view, request, attach) {
+// Runs one answer to its end: POST (after a reload the same POST again: the edge attaches a repeated POST with the same
+// stream id and request to that stream from its start), then resumes and restarts.
+async function runAnswer(view, request) {
   const controller = new AbortController();
   const signal = controller.signal;
   let id = request.stream_id, lastEventId = null, failures = 0, startFailures = 0, restarts = 0, serverRetry = null;
@@ -167,17 +173,24 @@ async function runAnswer(view, request, attach) {
 
   for (;;) {
     let lost = null, retryAfter = null;
+    // Each attempt has its own abort, tied to Stop and to an idle timer: a connection that went silent (pings stopped
+    // too) is given up and resumed.
+    const attempt = new AbortController();
+    const stop = () => attempt.abort();
+    signal.addEventListener("abort", stop);
+    let idle = setTimeout(stop, policy.idleMs);
+    const alive = () => { clearTimeout(idle); idle = setTimeout(stop, policy.idleMs); };
     try {
-      const resuming = attach || lastEventId !== null;
+      const resuming = lastEventId !== null;
       const response = resuming
-        ? await fetch(`v1/chat/stream/${encodeURIComponent(id)}`, { headers: headers(Object.assign({ Accept: "text/event-stream" }, lastEventId ? { "Last-Event-ID": lastEventId } : {})), signal, cache: "no-store" })
-        : await fetch("v1/chat/stream", { method: "POST", headers: headers({ "Content-Type": "application/json", Accept: "text/event-stream" }), body: JSON.stringify(Object.assign({}, request, { stream_id: id })), signal });
+        ? await fetch(`v1/chat/stream/${encodeURIComponent(id)}`, { headers: headers({ Accept: "text/event-stream", "Last-Event-ID": lastEventId }), signal: attempt.signal, cache: "no-store" })
+        : await fetch("v1/chat/stream", { method: "POST", headers: headers({ "Content-Type": "application/json", Accept: "text/event-stream" }), body: JSON.stringify(Object.assign({}, request, { stream_id: id })), signal: attempt.signal });
       if (response.status === 204) return finish({ text: view.text, done: true });
       if (!response.ok) {
         const error = await errorOf(response);
         retryAfter = error.retry_after_ms;
         if (response.status === 401) { showTokenForm(error.message); view.error(error); return finish({ error }); }
-        if (resuming && response.status === 404 && !attach) {
+        if (resuming && response.status === 404) {
           lost = { restart: error };
         } else if (!resuming && error.retryable && ++startFailures <= policy.startRetries) {
           lost = { error };
@@ -188,13 +201,12 @@ async function runAnswer(view, request, attach) {
           return finish({ error });
         }
       } else {
-        attach = false;
-        for await (const e of sseEvents(response, signal)) {
+        for await (const e of sseEvents(response, attempt.signal, alive)) {
+          const data = JSON.parse(e.data);
           if (e.retry != null) serverRetry = e.retry;
           if (e.id) lastEventId = e.id;
           failures = 0;
           status("");
-          const data = JSON.parse(e.data);
           switch (e.event) {
             case "start": model = data.model; id = data.stream_id; break;
             case "delta":
@@ -219,6 +231,9 @@ async function runAnswer(view, request, attach) {
     } catch (e) {
       if (signal.aborted) break;
       lost = { error: { code: "NETWORK_ERROR", message: String(e && e.message || e), retryable: true } };
+    } finally {
+      clearTimeout(idle);
+      signal.removeEventListener("abort", stop);
     }
     if (signal.aborted) break;
 
@@ -231,7 +246,7 @@ async function runAnswer(view, request, attach) {
       sessionStorage.setItem(store.current, JSON.stringify({ request, prompt: request.messages.at(-1).content }));
       lastEventId = null; firstAt = null; outTokens = 0; usage = null;
       view.clear();
-    } else if (!lost && lastEventId === null && !attach) {
+    } else if (!lost && lastEventId === null) {
       lost = { error: { code: "NETWORK_ERROR", message: "the connection closed before the answer began", retryable: true } };
     }
     if (++failures > policy.attempts) {
@@ -256,7 +271,7 @@ async function send(prompt) {
   const history = conversation();
   const request = { model: $("model").value || undefined, messages: history.concat([{ role: "user", content: prompt }]), stream_id: newStreamId() };
   const view = addTurn(prompt);
-  const outcome = await runAnswer(view, request, false);
+  const outcome = await runAnswer(view, request);
   remember(history, prompt, outcome);
 }
 
@@ -335,11 +350,12 @@ async function start() {
 
   document.body.dataset.ready = "1";
 
-  // A reload mid-answer: reattach to the same stream from its start; it ends exactly as it would have.
+  // A reload mid-answer: the same request with the same stream id again; the edge attaches it to that stream from its
+  // start (or, if the first POST never arrived, answers it now), and it ends exactly as it would have.
   const current = JSON.parse(sessionStorage.getItem(store.current) || "null");
   if (current) {
     const history = current.request.messages.slice(0, -1);
-    const outcome = await runAnswer(addTurn(current.prompt), current.request, true);
+    const outcome = await runAnswer(addTurn(current.prompt), current.request);
     remember(history, current.prompt, outcome);
   }
 }
