@@ -36,8 +36,9 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
 
         if (recorder is not null)
         {
-            // SIGTERM or SIGHUP leave the stream at the edge: the row stays 'streaming' so that attach can find it.
-            await recorder.EndAsync(outcome, leftRunning: interrupt.TerminationExitCode is not null);
+            // SIGTERM or SIGHUP leave the stream at a separate edge: the row stays 'streaming' so that attach can find it
+            // (an in-process edge ended with this process, so there is nothing left to attach to).
+            await recorder.EndAsync(outcome, leftRunning: interrupt.TerminationExitCode is not null && edge.ExternalUrl is not null);
         }
 
         return outcome;
@@ -88,15 +89,15 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
     /// <summary>Hides the content already shown before (--rest); puts the recorded part before a STREAM_NOT_FOUND.</summary>
     private static async IAsyncEnumerable<StreamEvent> Attached(IAsyncEnumerable<StreamEvent> events, long hideThrough, string? recorded)
     {
-        var first = true;
+        var shown = false;
         await foreach (var e in events)
         {
-            if (first && e is ErrorEvent { Error.Code: StreamErrorCode.StreamNotFound } && !string.IsNullOrEmpty(recorded) && hideThrough == 0)
+            if (!shown && e is ErrorEvent { Error.Code: StreamErrorCode.StreamNotFound } && !string.IsNullOrEmpty(recorded) && hideThrough == 0)
             {
                 yield return new DeltaEvent(recorded);
             }
 
-            first = false;
+            shown |= e is DeltaEvent or ReasoningEvent or ToolCallEvent;
             if (e is DeltaEvent or ReasoningEvent or ToolCallEvent && StreamIds.TryParseEventId(e.EventId, out _, out var seq) && seq <= hideThrough)
             {
                 continue;

@@ -193,6 +193,14 @@ public sealed class ConversationLogTests(CliFixture cli) : IClassFixture<CliFixt
         Assert.Equal("The part that was shown\n", gone.Out);
         Assert.Contains("error STREAM_NOT_FOUND", gone.Error, StringComparison.Ordinal);
         Assert.Contains("hint: the edge did not keep this answer", gone.Error, StringComparison.Ordinal);
+
+        // The record survives a replay that could not reach it (with --rest nothing is injected, and nothing is lost).
+        var rest = await CliRun.RunAsync(["attach", "gone-stream-1", "--rest"], log: Log);
+        Assert.Equal(1, rest.ExitCode);
+        Assert.Equal("", rest.Out);
+        var row = Rows(await CliRun.RunAsync(["log", "--json"], log: Log))[^1];
+        Assert.Equal("The part that was shown", row.GetProperty("answer").GetString());
+        Assert.Equal("error STREAM_NOT_FOUND", row.GetProperty("status").GetString());
     }
 
     private static JsonElement Single(CliRun run) => Assert.Single(Rows(run));

@@ -42,6 +42,7 @@ internal sealed class ConversationLog : IDisposable
     private readonly TextWriter _warnings;
     private readonly Lock _gate = new();
     private bool _broken;
+    private string? _deferredWarning;
 
     private ConversationLog(SqliteConnection db, string path, TextWriter warnings)
     {
@@ -68,7 +69,8 @@ internal sealed class ConversationLog : IDisposable
         {
             CreateOwnerOnly(location.Folder!, path);
 
-            db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+            // DefaultTimeout bounds how long a command waits on a locked database, as busy_timeout does.
+            db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 3 }.ToString());
             db.Open();
             Execute(db, "PRAGMA busy_timeout = 3000; PRAGMA journal_mode = WAL;");
             Migrate(db);
@@ -132,13 +134,29 @@ internal sealed class ConversationLog : IDisposable
         });
     }
 
+    /// <summary>Prints the warning of a failed write, once, on the caller's (the main) flow.</summary>
+    public void ReportDeferredWarning()
+    {
+        string? warning;
+        lock (_gate)
+        {
+            (warning, _deferredWarning) = (_deferredWarning, null);
+        }
+
+        if (warning is not null)
+        {
+            _warnings.WriteLine(warning);
+        }
+    }
+
     public Exchange? Get(long id) => Query($"SELECT {Columns} FROM exchanges WHERE id = $p", id).FirstOrDefault();
 
     /// <summary>The newest exchange of a stream (a restarted answer keeps its row under the new stream id).</summary>
     public Exchange? ByStream(string streamId) => Query($"SELECT {Columns} FROM exchanges WHERE stream_id = $p ORDER BY id DESC LIMIT 1", streamId).FirstOrDefault();
 
     /// <summary>The newest exchange that did not end (its process died, or a signal stopped it).</summary>
-    public Exchange? LatestUnfinished() => Query($"SELECT {Columns} FROM exchanges WHERE status = '{Exchange.Streaming}' ORDER BY id DESC LIMIT 1", null).FirstOrDefault();
+    public Exchange? LatestUnfinished() =>
+        Query($"SELECT {Columns} FROM exchanges WHERE status = '{Exchange.Streaming}' AND stream_id IS NOT NULL ORDER BY id DESC LIMIT 1", null).FirstOrDefault();
 
     /// <summary>The conversation of the newest exchange.</summary>
     public string? LatestConversation() => Query($"SELECT {Columns} FROM exchanges ORDER BY id DESC LIMIT 1", null).FirstOrDefault()?.ConversationId;
@@ -206,7 +224,10 @@ internal sealed class ConversationLog : IDisposable
 
     private static void Migrate(SqliteConnection db)
     {
-        var version = Convert.ToInt32(Scalar(db, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        // One immediate transaction around reading the version and moving it on: two relays opening a new database at
+        // once take turns instead of both creating the table.
+        using var transaction = db.BeginTransaction(deferred: false);
+        var version = Convert.ToInt32(Scalar(db, "PRAGMA user_version", transaction), CultureInfo.InvariantCulture);
         if (version > Migrations.Length)
         {
             throw new InvalidDataException($"it has schema version {version}, written by a newer relay (this one knows {Migrations.Length})");
@@ -214,10 +235,10 @@ internal sealed class ConversationLog : IDisposable
 
         for (; version < Migrations.Length; version++)
         {
-            using var transaction = db.BeginTransaction();
             Execute(db, Migrations[version] + $"; PRAGMA user_version = {version + 1};", transaction);
-            transaction.Commit();
         }
+
+        transaction.Commit();
     }
 
     private static void Execute(SqliteConnection db, string sql, SqliteTransaction? transaction = null)
@@ -228,10 +249,11 @@ internal sealed class ConversationLog : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private static object? Scalar(SqliteConnection db, string sql)
+    private static object? Scalar(SqliteConnection db, string sql, SqliteTransaction? transaction = null)
     {
         using var command = db.CreateCommand();
         command.CommandText = sql;
+        command.Transaction = transaction;
         return command.ExecuteScalar();
     }
 
@@ -252,9 +274,10 @@ internal sealed class ConversationLog : IDisposable
             }
             catch (SqliteException ex)
             {
-                // Once, then the log is left alone: the answer matters more than its record.
+                // Once, then the log is left alone: the answer matters more than its record. Writes run on a background loop
+                // while the answer prints, so the warning waits for ReportDeferredWarning on the main flow.
                 _broken = true;
-                _warnings.WriteLine($"relay: warning: the conversation log at {DatabasePath} cannot be written ({Reason(ex)}); nothing more is recorded");
+                _deferredWarning = $"relay: warning: the conversation log at {DatabasePath} cannot be written ({Reason(ex)}); nothing more is recorded";
                 return null;
             }
         }

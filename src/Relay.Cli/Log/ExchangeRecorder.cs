@@ -23,6 +23,9 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
     private Exchange _row;
     private int _pending;
 
+    /// <summary>For an attach: the answer already recorded, kept until the replay has caught up with it.</summary>
+    private string _recorded = "";
+
     private ExchangeRecorder(ConversationLog log, Exchange row, TimeProvider time)
     {
         _log = log;
@@ -43,8 +46,11 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
     }
 
     /// <summary>Goes on recording an exchange already in the log (an attach): its answer is rebuilt from what is replayed.</summary>
-    public static ExchangeRecorder Resume(ConversationLog log, Exchange exchange, TimeProvider time) =>
-        new(log, exchange with { Status = Exchange.Streaming }, time);
+    public static ExchangeRecorder Resume(ConversationLog log, Exchange exchange, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(exchange);
+        return new(log, exchange with { Status = Exchange.Streaming }, time) { _recorded = exchange.Answer };
+    }
 
     /// <summary>Passes the events through; each is recorded once the consumer has shown it (asks for the next one).</summary>
     public async IAsyncEnumerable<StreamEvent> Observe(IAsyncEnumerable<StreamEvent> events)
@@ -69,7 +75,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
         lock (_gate)
         {
             _row = _row with { Status = status, Model = outcome.Model ?? _row.Model };
-            if (_text.Length == 0 && outcome.Text.Length > 0)
+            if (_text.Length == 0 && outcome.Text.Length > 0 && _recorded.Length == 0)
             {
                 _text.Append(outcome.Text); // a whole (not streamed) answer
             }
@@ -81,6 +87,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
         }
 
         _log.Update(Snapshot());
+        _log.ReportDeferredWarning(); // here, on the main flow, not from the background writes
     }
 
     public async ValueTask DisposeAsync()
@@ -132,7 +139,8 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _row with { Answer = _text.ToString() };
+            // A replay shorter than what was recorded (the stream is gone, or the attach was stopped) keeps the record.
+            return _row with { Answer = _text.Length >= _recorded.Length ? _text.ToString() : _recorded };
         }
     }
 
@@ -151,6 +159,10 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // The answer ended; EndAsync writes the last state.
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+            // The log is the answer's servant: whatever becomes of it, the answer goes on.
         }
     }
 
