@@ -106,75 +106,65 @@ public sealed class RelayChatClient : IChatClient
     }
 
     /// <summary>
-    /// Maps events to updates. A token names the last event whose effect the updates so far carry: tool-call fragments
-    /// become one update at the end, so while some are pending the token stays before the first of them.
+    /// Maps events to updates; a token names the last event whose effect the updates so far carry. Tool-call fragments
+    /// are assembled and go out as one update as soon as anything else follows them (their token is the last fragment's),
+    /// so a resume never replays them, nor what came after them.
     /// </summary>
     private static async IAsyncEnumerable<ChatResponseUpdate> Updates(
         IAsyncEnumerable<StreamEvent> events, string streamId, bool background, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? model = null;
-        string? shownThrough = null;
         string? lastEventId = null;
         var calls = new SortedDictionary<int, (string? Id, string? Name, System.Text.StringBuilder Arguments)>();
         await foreach (var e in events.WithCancellation(cancellationToken))
         {
+            if (calls.Count > 0 && e is not ToolCallEvent and not RestartedEvent)
+            {
+                var assembled = Update([.. calls.Values.Select(c => new FunctionCallContent(c.Id ?? "", c.Name ?? "", ParseArguments(c.Arguments.ToString())))]);
+                calls.Clear();
+                yield return assembled;
+            }
+
             lastEventId = e.EventId ?? lastEventId;
             switch (e)
             {
                 case StartEvent s:
                     (model, streamId) = (s.Model, s.StreamId);
-                    MarkShown();
                     break;
                 case RestartedEvent:
                     calls.Clear();
-                    shownThrough = lastEventId = null;
+                    lastEventId = null;
                     break;
                 case DeltaEvent d:
-                    yield return Update(new TextContent(d.Text));
+                    yield return Update([new TextContent(d.Text)]);
                     break;
                 case ReasoningEvent r:
-                    yield return Update(new TextReasoningContent(r.Text));
+                    yield return Update([new TextReasoningContent(r.Text)]);
                     break;
                 case ToolCallEvent t:
                     var call = calls.TryGetValue(t.Index, out var c) ? c : (null, null, new System.Text.StringBuilder());
                     calls[t.Index] = (call.Id ?? t.ToolCallId, call.Name ?? t.Name, call.Arguments.Append(t.Arguments));
                     break;
                 case UsageEvent u:
-                    yield return Update(new UsageContent(ToUsage(u.Usage)));
+                    yield return Update([new UsageContent(ToUsage(u.Usage))]);
                     break;
                 case DoneEvent done:
-                    var final = new ChatResponseUpdate(AI.ChatRole.Assistant, []) { ModelId = model, ResponseId = streamId };
-                    foreach (var (_, (id, name, arguments)) in calls)
-                    {
-                        final.Contents.Add(new FunctionCallContent(id ?? "", name ?? "", ParseArguments(arguments.ToString())));
-                    }
-
+                    var final = Update([]);
+                    final.ContinuationToken = null; // the last update: there is nothing left to resume
                     final.FinishReason = FinishReason(done.FinishReason);
-                    yield return final; // the last update carries no token: there is nothing left to resume
+                    yield return final;
                     break;
                 case ErrorEvent error:
                     throw new StreamErrorException(error.Error);
             }
         }
 
-        void MarkShown()
+        ChatResponseUpdate Update(List<AIContent> contents) => new(AI.ChatRole.Assistant, contents)
         {
-            if (calls.Count == 0)
-            {
-                shownThrough = lastEventId;
-            }
-        }
-
-        ChatResponseUpdate Update(AIContent content)
-        {
-            MarkShown();
-            return new ChatResponseUpdate(AI.ChatRole.Assistant, [content])
-            {
-                ModelId = model,
-                ResponseId = streamId,
-                ContinuationToken = background ? ContinuationTokens.Create(streamId, shownThrough) : null,
-            };
-        }
+            ModelId = model,
+            ResponseId = streamId,
+            ContinuationToken = background ? ContinuationTokens.Create(streamId, lastEventId) : null,
+        };
     }
 
     /// <inheritdoc />

@@ -87,6 +87,34 @@ public sealed class RelayChatClientTests
     }
 
     [Fact]
+    public async Task Resuming_after_the_tool_calls_replays_neither_them_nor_the_usage()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tools=1";
+        using var http = servers.CreateClient();
+        IChatClient chat = new RelayChatClient(new EdgeClient(http), Model);
+        var options = new ChatOptions { AllowBackgroundResponses = true, Tools = [AIFunctionFactory.Create((string city) => "sunny", "get_weather")] };
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var u in chat.GetStreamingResponseAsync([new AI.ChatMessage(AI.ChatRole.User, "Weather in Paris?")], options, Ct))
+        {
+            updates.Add(u);
+        }
+
+        var withCall = Assert.Single(updates, u => u.Contents.OfType<FunctionCallContent>().Any());
+        Assert.NotNull(withCall.ContinuationToken);
+        var rest = new List<ChatResponseUpdate>();
+        await foreach (var u in chat.GetStreamingResponseAsync([], new ChatOptions { AllowBackgroundResponses = true, ContinuationToken = withCall.ContinuationToken }, Ct))
+        {
+            rest.Add(u);
+        }
+
+        var whole = updates.TakeWhile(u => u != withCall).Append(withCall).Concat(rest).ToList();
+        Assert.Single(whole.SelectMany(u => u.Contents).OfType<FunctionCallContent>());
+        Assert.Single(whole.SelectMany(u => u.Contents).OfType<UsageContent>());
+        Assert.Equal(ChatFinishReason.ToolCalls, rest[^1].FinishReason);
+    }
+
+    [Fact]
     public async Task Without_background_responses_updates_carry_no_token()
     {
         await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
