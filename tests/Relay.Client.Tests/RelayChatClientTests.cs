@@ -47,11 +47,7 @@ public sealed class RelayChatClientTests
         using var secondHttp = servers.CreateClient();
         IChatClient second = new RelayChatClient(new EdgeClient(secondHttp), Model);
         var resumed = new ChatOptions { AllowBackgroundResponses = true, ContinuationToken = ResponseContinuationToken.FromBytes(token!.ToBytes()) };
-        var rest = new List<ChatResponseUpdate>();
-        await foreach (var update in second.GetStreamingResponseAsync([], resumed, Ct))
-        {
-            rest.Add(update);
-        }
+        var rest = await ListAsync(second.GetStreamingResponseAsync([], resumed, Ct));
 
         Assert.Equal(expected, text + string.Concat(rest.Select(u => u.Text)));
         Assert.All(rest.SkipLast(1), u => Assert.NotNull(u.ContinuationToken));
@@ -94,19 +90,11 @@ public sealed class RelayChatClientTests
         using var http = servers.CreateClient();
         IChatClient chat = new RelayChatClient(new EdgeClient(http), Model);
         var options = new ChatOptions { AllowBackgroundResponses = true, Tools = [AIFunctionFactory.Create((string city) => "sunny", "get_weather")] };
-        var updates = new List<ChatResponseUpdate>();
-        await foreach (var u in chat.GetStreamingResponseAsync([new AI.ChatMessage(AI.ChatRole.User, "Weather in Paris?")], options, Ct))
-        {
-            updates.Add(u);
-        }
+        var updates = await ListAsync(chat.GetStreamingResponseAsync([new AI.ChatMessage(AI.ChatRole.User, "Weather in Paris?")], options, Ct));
 
         var withCall = Assert.Single(updates, u => u.Contents.OfType<FunctionCallContent>().Any());
         Assert.NotNull(withCall.ContinuationToken);
-        var rest = new List<ChatResponseUpdate>();
-        await foreach (var u in chat.GetStreamingResponseAsync([], new ChatOptions { AllowBackgroundResponses = true, ContinuationToken = withCall.ContinuationToken }, Ct))
-        {
-            rest.Add(u);
-        }
+        var rest = await ListAsync(chat.GetStreamingResponseAsync([], new ChatOptions { AllowBackgroundResponses = true, ContinuationToken = withCall.ContinuationToken }, Ct));
 
         var whole = updates.TakeWhile(u => u != withCall).Append(withCall).Concat(rest).ToList();
         Assert.Single(whole.SelectMany(u => u.Contents).OfType<FunctionCallContent>());
@@ -199,6 +187,17 @@ public sealed class RelayChatClientTests
         Assert.NotNull(chat.GetService<RelayChatClient>());
         var response = await chat.GetResponseAsync(Story, cancellationToken: Ct);
         Assert.Equal(SimulatedAnswer.For(Model, [Contracts.ChatMessage.User("Tell me a story")], tokens: 3).Text, response.Text);
+    }
+
+    private static async Task<List<ChatResponseUpdate>> ListAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
+    {
+        var list = new List<ChatResponseUpdate>();
+        await foreach (var u in updates)
+        {
+            list.Add(u);
+        }
+
+        return list;
     }
 
     /// <summary>Keeps the body of every request it passes on.</summary>
