@@ -24,24 +24,17 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
             AllowRestartAfterContent = console.OutputAnsi || settings.Render.Json,
         };
 
-        using var scope = interrupt.BeginAnswer(cancellationToken);
         var tracker = new StreamIdTracker(request.StreamId);
-        var renderer = new AnswerRenderer(console, settings.Render, time);
-        var events = tracker.Track(edge.Client.StreamChatAsync(request, streamOptions, scope.Token));
-        var outcome = await renderer.RenderAsync(recorder?.Observe(events) ?? events, scope.Token);
-        if (outcome.Interrupted && !cancellationToken.IsCancellationRequested)
-        {
-            await CancelQuietlyAsync(tracker.Current);
-        }
-
-        if (recorder is not null)
-        {
-            // SIGTERM or SIGHUP leave the stream at a separate edge: the row stays 'streaming' so that attach can find it
-            // (an in-process edge ended with this process, so there is nothing left to attach to).
-            await recorder.EndAsync(outcome, leftRunning: interrupt.TerminationExitCode is not null && edge.ExternalUrl is not null);
-        }
-
-        return outcome;
+        return await RenderAsync(
+            token =>
+            {
+                var events = tracker.Track(edge.Client.StreamChatAsync(request, streamOptions, token));
+                return recorder?.Observe(events) ?? events;
+            },
+            () => tracker.Current,
+            recorder,
+            settings.Render,
+            cancellationToken);
     }
 
     public async Task<AnswerOutcome> WholeAsync(ChatRequest request, RenderOptions render, string conversationId, CancellationToken cancellationToken)
@@ -63,27 +56,43 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
     /// </summary>
     public async Task<AnswerOutcome> AttachAsync(string streamId, Exchange? row, string? restAfter, AskSettings settings, CancellationToken cancellationToken)
     {
-        var recorder = row is not null && log is not null ? ExchangeRecorder.Resume(log, row, time) : null;
-        await using (recorder)
+        await using var recorder = row is not null && log is not null ? ExchangeRecorder.Resume(log, row, time) : null;
+        var options = new StreamOptions { Reconnect = !settings.NoReconnect };
+        var hideThrough = StreamIds.TryParseEventId(restAfter, out _, out var seq) ? seq : 0;
+        return await RenderAsync(
+            token =>
+            {
+                // Observed before --rest hides what was shown: the log gets the whole answer.
+                var events = edge.Client.ResumeStreamAsync(streamId, null, options, token);
+                return Attached(recorder?.Observe(events) ?? events, hideThrough, row?.Answer);
+            },
+            () => streamId,
+            recorder,
+            settings.Render,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Shows one answer's events with Ctrl+C scoped to it: an interrupted answer is cancelled at the edge (DELETE), and
+    /// the log records how it ended. SIGTERM or SIGHUP leave the stream at a separate edge, so its row stays 'streaming'
+    /// for attach (an in-process edge ended with this process: nothing is left to attach to).
+    /// </summary>
+    private async Task<AnswerOutcome> RenderAsync(
+        Func<CancellationToken, IAsyncEnumerable<StreamEvent>> events, Func<string?> streamId, ExchangeRecorder? recorder, RenderOptions render, CancellationToken cancellationToken)
+    {
+        using var scope = interrupt.BeginAnswer(cancellationToken);
+        var outcome = await new AnswerRenderer(console, render, time).RenderAsync(events(scope.Token), scope.Token);
+        if (outcome.Interrupted && !cancellationToken.IsCancellationRequested)
         {
-            using var scope = interrupt.BeginAnswer(cancellationToken);
-            var options = new StreamOptions { Reconnect = !settings.NoReconnect };
-            var events = edge.Client.ResumeStreamAsync(streamId, null, options, scope.Token);
-            var hideThrough = StreamIds.TryParseEventId(restAfter, out _, out var seq) ? seq : 0;
-            var renderer = new AnswerRenderer(console, settings.Render, time);
-            var outcome = await renderer.RenderAsync(Attached(recorder?.Observe(events) ?? events, hideThrough, row?.Answer), scope.Token);
-            if (outcome.Interrupted && !cancellationToken.IsCancellationRequested)
-            {
-                await CancelQuietlyAsync(streamId);
-            }
-
-            if (recorder is not null)
-            {
-                await recorder.EndAsync(outcome, leftRunning: interrupt.TerminationExitCode is not null);
-            }
-
-            return outcome;
+            await CancelQuietlyAsync(streamId());
         }
+
+        if (recorder is not null)
+        {
+            await recorder.EndAsync(outcome, leftRunning: interrupt.TerminationExitCode is not null && edge.ExternalUrl is not null);
+        }
+
+        return outcome;
     }
 
     /// <summary>Hides the content already shown before (--rest); puts the recorded part before a STREAM_NOT_FOUND.</summary>

@@ -65,53 +65,9 @@ internal sealed class LogCommand(CliConsole console, LogLocation logLocation)
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, StreamEventSerializer.WriterOptions))
         {
-            w.WriteStartObject();
-            w.WriteNumber("id", e.Id);
-            w.WriteString("conversation_id", e.ConversationId);
-            w.WriteString("created_at", e.CreatedAt);
-            w.WriteString("model", e.Model);
-            w.WriteString("system", e.SystemPrompt);
-            w.WriteString("prompt", e.Prompt);
-            w.WriteString("answer", e.Answer);
-            w.WriteString("status", e.Status);
-            WriteNumber(w, "prompt_tokens", e.PromptTokens);
-            WriteNumber(w, "completion_tokens", e.CompletionTokens);
-            if (e.CostUsd is { } cost)
-            {
-                w.WriteNumber("cost_usd", cost);
-            }
-            else
-            {
-                w.WriteNull("cost_usd");
-            }
-
-            if (e.FirstTokenMs is { } first)
-            {
-                w.WriteNumber("first_token_ms", Math.Round(first, 1));
-            }
-            else
-            {
-                w.WriteNull("first_token_ms");
-            }
-
-            w.WriteString("stream_id", e.StreamId);
-            w.WriteString("last_event_id", e.LastEventId);
-            w.WriteString("edge_url", e.EdgeUrl);
-            w.WriteEndObject();
+            JsonSerializer.Serialize(w, e, CliJsonContext.Default.Exchange);
         }
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    private static void WriteNumber(Utf8JsonWriter w, string name, int? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumber(name, v);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Relay.Cli;
 
 /// <summary>One recorded question and answer: a row of the conversation log.</summary>
@@ -15,6 +17,7 @@ internal sealed record Exchange
 
     public string? Model { get; init; }
 
+    [JsonPropertyName("system")]
     public string? SystemPrompt { get; init; }
 
     public required string Prompt { get; init; }

@@ -110,7 +110,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
                     _row = _row with { StreamId = start.StreamId, Model = start.Model };
                     break;
                 case DeltaEvent delta:
-                    _row = _row with { FirstTokenMs = _row.FirstTokenMs ?? _time.GetElapsedTime(_started).TotalMilliseconds };
+                    _row = _row with { FirstTokenMs = _row.FirstTokenMs ?? Math.Round(_time.GetElapsedTime(_started).TotalMilliseconds, 1) };
                     _text.Append(delta.Text);
                     break;
                 case UsageEvent usage:
