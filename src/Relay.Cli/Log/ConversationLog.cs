@@ -11,31 +11,6 @@ namespace Relay.Cli;
 /// </summary>
 internal sealed class ConversationLog : IDisposable
 {
-    /// <summary>The schema, one step per version: step i takes a database from version i to i + 1.</summary>
-    private static readonly string[] Migrations =
-    [
-        """
-        CREATE TABLE exchanges (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            conversation_id TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            model TEXT,
-            system_prompt TEXT,
-            prompt TEXT NOT NULL,
-            answer TEXT NOT NULL DEFAULT '',
-            prompt_tokens INTEGER,
-            completion_tokens INTEGER,
-            cost_usd REAL,
-            first_token_ms REAL,
-            stream_id TEXT,
-            last_event_id TEXT,
-            edge_url TEXT,
-            status TEXT NOT NULL);
-        CREATE INDEX exchanges_by_conversation ON exchanges (conversation_id, id);
-        CREATE INDEX exchanges_by_stream ON exchanges (stream_id);
-        """,
-    ];
-
     private const string Columns = "id, conversation_id, created_at, model, system_prompt, prompt, answer, prompt_tokens, completion_tokens, cost_usd, first_token_ms, stream_id, last_event_id, edge_url, status";
 
     private readonly SqliteConnection _db;
@@ -67,13 +42,12 @@ internal sealed class ConversationLog : IDisposable
         SqliteConnection? db = null;
         try
         {
-            CreateOwnerOnly(location.Folder!, path);
+            ConversationLogSchema.CreateOwnerOnly(location.Folder!, path);
 
             // DefaultTimeout bounds how long a command waits on a locked database, as busy_timeout does.
             db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 3 }.ToString());
             db.Open();
-            Execute(db, "PRAGMA busy_timeout = 3000; PRAGMA journal_mode = WAL;");
-            Migrate(db);
+            ConversationLogSchema.Prepare(db);
             return new ConversationLog(db, path, warnings);
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException)
@@ -202,59 +176,6 @@ internal sealed class ConversationLog : IDisposable
         {
             _db.Dispose();
         }
-    }
-
-    /// <summary>The folder and an empty database file, readable by their owner only (SQLite gives its -wal and -shm files the file's mode).</summary>
-    private static void CreateOwnerOnly(string folder, string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder); // a profile folder is the user's own already
-            return;
-        }
-
-        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        if (!File.Exists(path))
-        {
-            using (new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-            {
-            }
-        }
-    }
-
-    private static void Migrate(SqliteConnection db)
-    {
-        // One immediate transaction around reading the version and moving it on: two relays opening a new database at
-        // once take turns instead of both creating the table.
-        using var transaction = db.BeginTransaction(deferred: false);
-        var version = Convert.ToInt32(Scalar(db, "PRAGMA user_version", transaction), CultureInfo.InvariantCulture);
-        if (version > Migrations.Length)
-        {
-            throw new InvalidDataException($"it has schema version {version}, written by a newer relay (this one knows {Migrations.Length})");
-        }
-
-        for (; version < Migrations.Length; version++)
-        {
-            Execute(db, Migrations[version] + $"; PRAGMA user_version = {version + 1};", transaction);
-        }
-
-        transaction.Commit();
-    }
-
-    private static void Execute(SqliteConnection db, string sql, SqliteTransaction? transaction = null)
-    {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        command.ExecuteNonQuery();
-    }
-
-    private static object? Scalar(SqliteConnection db, string sql, SqliteTransaction? transaction = null)
-    {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        return command.ExecuteScalar();
     }
 
     private static string Reason(Exception ex) => ex is SqliteException sqlite ? sqlite.Message.Replace("SQLite Error ", "SQLite error ", StringComparison.Ordinal) : ex.Message;
