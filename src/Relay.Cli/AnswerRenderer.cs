@@ -17,7 +17,13 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
     private bool _reasoningOpen;
 
     /// <summary>Renders one answer; cancellation of <paramref name="cancellationToken"/> counts as interrupted.</summary>
-    public async Task<AnswerOutcome> RenderAsync(IAsyncEnumerable<StreamEvent> events, CancellationToken cancellationToken)
+    /// <param name="events">The answer's events.</param>
+    /// <param name="cancellationToken">Ctrl+C (or a signal) for this answer.</param>
+    /// <param name="interrupted">
+    /// On an interrupted answer, given the last event id shown: ends the stream at the edge and returns the edge's usage,
+    /// which the usage line then shows instead of the client's own count.
+    /// </param>
+    public async Task<AnswerOutcome> RenderAsync(IAsyncEnumerable<StreamEvent> events, CancellationToken cancellationToken, Func<string?, Task<Usage?>>? interrupted = null)
     {
         ArgumentNullException.ThrowIfNull(events);
         var started = time.GetTimestamp();
@@ -26,12 +32,14 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
         Usage? usage = null;
         StreamError? error = null;
         var deltas = 0;
-        var interrupted = false;
+        var wasInterrupted = false;
         string? finish = null;
+        string? lastEventId = null;
         try
         {
             await foreach (var e in events.WithCancellation(cancellationToken))
             {
+                lastEventId = e.EventId ?? lastEventId;
                 if (options.Json)
                 {
                     await console.Out.WriteLineAsync(JsonEventLine.Format(e));
@@ -74,7 +82,11 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            interrupted = true;
+            wasInterrupted = true;
+            if (interrupted is not null && await interrupted(lastEventId) is { } counted)
+            {
+                usage = counted;
+            }
         }
 
         await ClearStatusAsync();
@@ -90,7 +102,7 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
         {
             var ttft = firstDelta is { } f ? time.GetElapsedTime(started, f) : (TimeSpan?)null;
             var generation = firstDelta is { } g ? time.GetElapsedTime(g, end) : (TimeSpan?)null;
-            await WriteStatusLineAsync(UsageLine.Format(model, usage, deltas, ttft, generation, interrupted, finish), Ansi.Dim);
+            await WriteStatusLineAsync(UsageLine.Format(model, usage, deltas, ttft, generation, wasInterrupted, finish), Ansi.Dim);
         }
 
         if (error is not null)
@@ -98,7 +110,7 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
             await WriteErrorAsync(error);
         }
 
-        return new AnswerOutcome(_text.ToString(), model, usage, error, interrupted);
+        return new AnswerOutcome(_text.ToString(), model, usage, error, wasInterrupted);
     }
 
     /// <summary>Prints <c>error CODE: message</c> and the hint, if any, on stderr.</summary>

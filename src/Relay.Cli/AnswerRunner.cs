@@ -81,11 +81,10 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
         Func<CancellationToken, IAsyncEnumerable<StreamEvent>> events, Func<string?> streamId, ExchangeRecorder? recorder, RenderOptions render, CancellationToken cancellationToken)
     {
         using var scope = interrupt.BeginAnswer(cancellationToken);
-        var outcome = await new AnswerRenderer(console, render, time).RenderAsync(events(scope.Token), scope.Token);
-        if (outcome.Interrupted && !cancellationToken.IsCancellationRequested)
-        {
-            await CancelQuietlyAsync(streamId());
-        }
+
+        // Ctrl+C (not SIGTERM or SIGHUP) cancels the stream at the edge, which counts what was generated.
+        var outcome = await new AnswerRenderer(console, render, time).RenderAsync(
+            events(scope.Token), scope.Token, lastEventId => cancellationToken.IsCancellationRequested ? Task.FromResult<Usage?>(null) : CancelAndCountAsync(streamId(), lastEventId));
 
         if (recorder is not null)
         {
@@ -167,11 +166,15 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
         }
     }
 
-    private async Task CancelQuietlyAsync(string? streamId)
+    /// <summary>
+    /// Cancels the stream at the edge (DELETE) and reads what followed the last event shown, to the edge's usage (an
+    /// estimate, since the upstream was cut off) and CANCELLED: null when there is none within a second.
+    /// </summary>
+    private async Task<Usage?> CancelAndCountAsync(string? streamId, string? lastEventId)
     {
         if (streamId is null)
         {
-            return;
+            return null;
         }
 
         // Ctrl+C must stop the generation upstream, but never hold the prompt for long. A network deadline,
@@ -180,10 +183,19 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
         try
         {
             await edge.Client.CancelAsync(streamId, wait.Token);
+            await foreach (var e in edge.Client.ResumeStreamAsync(streamId, lastEventId, new StreamOptions { Reconnect = false }, wait.Token))
+            {
+                if (e is UsageEvent usage)
+                {
+                    return usage.Usage;
+                }
+            }
         }
         catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or StreamErrorException)
         {
-            // The edge drops an abandoned stream after its grace period anyway.
+            // The edge drops an abandoned stream after its grace period anyway; the line shows the client's own count.
         }
+
+        return null;
     }
 }

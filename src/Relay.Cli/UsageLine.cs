@@ -5,7 +5,8 @@ namespace Relay.Cli;
 
 /// <summary>
 /// The line printed on stderr after each answer:
-/// <c>openai/gpt-4o-mini · 20 in / 292 out tokens · $0.00041 · first token 180 ms · 55 tok/s</c>.
+/// <c>openai/gpt-4o-mini · 20 in / 292 out tokens · $0.00041 · first token 180 ms · 55 tok/s</c>; counts the edge
+/// estimated (an answer cut off) are marked <c>~</c>.
 /// </summary>
 internal static class UsageLine
 {
@@ -13,9 +14,12 @@ internal static class UsageLine
     {
         var parts = new List<string>(5) { model ?? "unknown model" };
         var outTokens = usage?.CompletionTokens ?? deltaCount;
-        parts.Add(usage is null
-            ? string.Create(CultureInfo.InvariantCulture, $"~{outTokens} out tokens")
-            : string.Create(CultureInfo.InvariantCulture, $"{usage.PromptTokens} in / {usage.CompletionTokens} out tokens"));
+        parts.Add(usage switch
+        {
+            null => string.Create(CultureInfo.InvariantCulture, $"~{outTokens} out tokens"),
+            { Estimated: true } => string.Create(CultureInfo.InvariantCulture, $"~{usage.PromptTokens} in / ~{usage.CompletionTokens} out tokens"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{usage.PromptTokens} in / {usage.CompletionTokens} out tokens"),
+        });
         if (usage?.CostUsd is { } cost)
         {
             parts.Add("$" + cost.ToString("0.#####", CultureInfo.InvariantCulture));

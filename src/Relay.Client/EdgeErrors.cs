@@ -7,6 +7,14 @@ namespace Relay.Client;
 /// <summary>Turns an edge's error answer into a <see cref="StreamError"/>.</summary>
 internal static class EdgeErrors
 {
+    /// <summary>
+    /// Upstream failures the edge already retried when they came before any content: starting the answer over would only
+    /// multiply the upstream requests (and the wait). Failures of the edge itself (STREAM_LOST, an edge shutting down) are
+    /// not among them: another attempt may reach a healthy instance.
+    /// </summary>
+    public static bool RetriedByEdge(StreamErrorCode code) => code is StreamErrorCode.UpstreamUnavailable or StreamErrorCode.UpstreamTimeout
+        or StreamErrorCode.UpstreamError or StreamErrorCode.RateLimited;
+
     public static async Task<StreamError> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         string body;

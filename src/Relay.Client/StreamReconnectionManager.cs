@@ -234,7 +234,7 @@ internal sealed class StreamReconnectionManager
                         }
 
                         state.Failures = 0; // a new event: the count starts again
-                        if (e is ErrorEvent { Error.Retryable: true } retryable)
+                        if (e is ErrorEvent { Error.Retryable: true } retryable && (state.ContentYielded || !EdgeErrors.RetriedByEdge(retryable.Error.Code)))
                         {
                             outcome.Restart(retryable.Error);
                             yield break;

@@ -8,6 +8,12 @@ public sealed record ChatRequest
     /// <summary>The model, e.g. <c>openai/gpt-4o-mini</c>; null means the edge's default model.</summary>
     public string? Model { get; init; }
 
+    /// <summary>
+    /// Models to fall back to, in order, when <see cref="Model"/> cannot answer (OpenRouter's <c>models</c>): passed
+    /// through to OpenRouter, which falls back itself; walked by the edge before the first token for other upstreams.
+    /// </summary>
+    public IReadOnlyList<string>? Models { get; init; }
+
     /// <summary>The conversation so far; at least one message.</summary>
     public IReadOnlyList<ChatMessage> Messages { get; init; } = [];
 

@@ -47,7 +47,7 @@ public static class ErrorCatalog
             "Send a smaller request."),
         new(StreamErrorCode.RateLimited, "RATE_LIMITED", 429, true,
             "Too many requests; slow down.",
-            "The edge's rate limit (RELAY_RATE_LIMIT) or the upstream's was reached.",
+            "The edge's rate limit (RELAY_RATE_LIMIT) or the upstream's was reached (the edge retries the upstream's first; see below).",
             "Retry after the time in retry_after_ms / Retry-After."),
         new(StreamErrorCode.Overloaded, "OVERLOADED", 503, true,
             "The edge is at its limit of concurrent streams.",
@@ -63,11 +63,11 @@ public static class ErrorCatalog
             "Retry; if it persists, try another model."),
         new(StreamErrorCode.UpstreamUnavailable, "UPSTREAM_UNAVAILABLE", 503, true,
             "The upstream is unavailable.",
-            "The upstream could not be reached or answered 502/503.",
+            "The upstream could not be reached or answered 502/503, and the edge's retries before the first token did not help.",
             "Retry after a short wait."),
         new(StreamErrorCode.UpstreamError, "UPSTREAM_ERROR", 502, true,
             "The upstream failed.",
-            "The upstream answered 500, or reported an error mid-stream.",
+            "The upstream answered 500, or reported an error mid-stream (before any content only after the edge's retries).",
             "Retry; if it persists, try another model."),
         new(StreamErrorCode.UpstreamAuthFailed, "UPSTREAM_AUTH_FAILED", 502, false,
             "The upstream refused the edge's API key.",
@@ -143,6 +143,23 @@ public static class ErrorCatalog
             md.Append(CultureInfo.InvariantCulture, $"| `{e.WireName}` | {status} | {(e.Retryable ? "yes" : "no")} | {e.When} | {e.WhatToDo} |\n");
         }
 
+        md.Append("\n## What the edge retries before you see it\n\n")
+          .Append("Until the first `delta`, `reasoning` or `tool_call` of an answer, the edge absorbs upstream failures that another\n")
+          .Append("request may not have: a connection that fails to open, a first-byte timeout, 408, 429, 500, 502, 503, 504, and a\n")
+          .Append("mid-stream error before any content (`UPSTREAM_UNAVAILABLE`, `UPSTREAM_TIMEOUT`, `RATE_LIMITED`,\n")
+          .Append("`UPSTREAM_ERROR`, `STREAM_INTERRUPTED`). It retries at most `RELAY_UPSTREAM_RETRIES` times (default 2) within\n")
+          .Append("`RELAY_UPSTREAM_RETRY_BUDGET` (default 10 s), waiting the upstream's Retry-After or 250 ms × 2^(n−1) plus up to\n")
+          .Append("25 % jitter; a Retry-After longer than what is left of the budget ends the retries at once. A request with fallback\n")
+          .Append("`models` moves to the next model at once when one answers 404, 429 or 5xx. Nothing else is retried\n")
+          .Append("(`INVALID_REQUEST`, `UPSTREAM_AUTH_FAILED`, `INSUFFICIENT_CREDITS`, `CONTENT_FILTERED`, `MODEL_NOT_FOUND` without\n")
+          .Append("fallbacks, `CONTEXT_TOO_LONG`), and nothing is retried once content was sent. So an upstream code above reaches a\n")
+          .Append("client only after the retries failed: as the POST's status when the upstream never answered and the edge did not\n")
+          .Append("wait, else as the stream's `error` event (the response opened with `: retrying` comments while the edge waited).\n")
+          .Append("\n## Usage on every ending\n\n")
+          .Append("Whatever the ending (`done`, any `error` above, `CANCELLED`, the grace period, the maximum generation time), a\n")
+          .Append("stream that produced content has a `usage` event right before its terminal event. When the upstream was cut off\n")
+          .Append("before reporting usage, it is the edge's estimate, marked `\"estimated\": true` and without cost (see\n")
+          .Append("docs/api.md, \"Usage on every ending\").\n");
         return md.ToString();
     }
 }

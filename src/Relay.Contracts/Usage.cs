@@ -20,4 +20,10 @@ public sealed record Usage
 
     /// <summary>The cost in US dollars, when reported.</summary>
     public decimal? CostUsd { get; init; }
+
+    /// <summary>
+    /// True when the upstream did not report usage (the answer was cut off) and the edge counted it itself: see
+    /// docs/api.md, "Usage on every ending". Null when the upstream's own figures.
+    /// </summary>
+    public bool? Estimated { get; init; }
 }

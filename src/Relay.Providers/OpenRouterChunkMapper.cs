@@ -134,6 +134,12 @@ internal sealed class OpenRouterChunkMapper(string requestedModel, SecretRedacto
 
         Finished = true;
         Outcome = error.WireName;
+        if (Usage is { } usage)
+        {
+            // The upstream reported usage before it failed: exact figures for what was billed.
+            output.Add(new UsageEvent(usage));
+        }
+
         output.Add(new ErrorEvent(error));
     }
 

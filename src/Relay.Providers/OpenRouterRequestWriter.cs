@@ -13,6 +13,18 @@ internal static class OpenRouterRequestWriter
         {
             w.WriteStartObject();
             w.WriteString("model", request.Model);
+            if (request.Models is { Count: > 0 } models)
+            {
+                // OpenRouter's fallbacks: it tries them in order when the model cannot answer.
+                w.WriteStartArray("models");
+                foreach (var m in models)
+                {
+                    w.WriteStringValue(m);
+                }
+
+                w.WriteEndArray();
+            }
+
             w.WriteStartArray("messages");
             foreach (var m in request.Messages)
             {

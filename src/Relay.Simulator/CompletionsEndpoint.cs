@@ -23,13 +23,17 @@ internal static class CompletionsEndpoint
             return;
         }
 
-        if (SimulatedModel.Find(request.Model) is not { } model)
+        // Like OpenRouter: the first of the model and its fallbacks that exists and is up answers.
+        var model = new[] { request.Model }.Concat(request.Fallbacks).Select(SimulatedModel.Find).FirstOrDefault(m => m is not null && !knobs.FailModels.Contains(m.Id));
+        if (model is null)
         {
-            await ErrorAsync(context, 404, $"No endpoints found for {request.Model}.");
+            await (SimulatedModel.Find(request.Model) is null
+                ? ErrorAsync(context, 404, $"No endpoints found for {request.Model}.")
+                : ErrorAsync(context, 503, $"No provider of {request.Model} is available."));
             return;
         }
 
-        if (knobs.Status is { } status)
+        if (knobs.Status is { } status && state.TakeStatus(knobs))
         {
             if (knobs.RetryAfter is { } seconds)
             {

@@ -6,6 +6,9 @@ namespace Relay.Simulator;
 /// <summary>The parts of an OpenAI-shaped chat request the simulator reads.</summary>
 internal sealed record SimulatedRequest(string Model, IReadOnlyList<ChatMessage> Messages, int? MaxTokens, int? Seed, bool Stream, string? ToolName)
 {
+    /// <summary>OpenRouter's fallbacks, tried in order after <see cref="Model"/>.</summary>
+    public IReadOnlyList<string> Fallbacks { get; init; } = [];
+
     public static SimulatedRequest Parse(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -47,7 +50,12 @@ internal sealed record SimulatedRequest(string Model, IReadOnlyList<ChatMessage>
             Int(root, "max_completion_tokens") ?? Int(root, "max_tokens"),
             Int(root, "seed"),
             root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True,
-            tool);
+            tool)
+        {
+            Fallbacks = root.TryGetProperty("models", out var models) && models.ValueKind == JsonValueKind.Array
+                ? [.. models.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => m.GetString()!)]
+                : [],
+        };
     }
 
     private static string? Content(JsonElement m)

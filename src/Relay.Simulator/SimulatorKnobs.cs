@@ -47,6 +47,15 @@ public sealed record SimulatorKnobs
     /// <summary>Answer with this HTTP error status before streaming.</summary>
     public int? Status { get; init; }
 
+    /// <summary>
+    /// With <see cref="Status"/>: only the first this many requests get it (counted since the default knobs were last set),
+    /// the later ones are answered; null: every request.
+    /// </summary>
+    public int? StatusCount { get; init; }
+
+    /// <summary>Models that answer 503, as an unavailable provider does; a request's <c>models</c> falls back past them.</summary>
+    public IReadOnlySet<string> FailModels { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>Retry-After, in seconds, with <see cref="Status"/>.</summary>
     public int? RetryAfter { get; init; }
 
@@ -109,6 +118,8 @@ public sealed record SimulatorKnobs
                 "error_code" => k with { ErrorCode = Int(value) },
                 "status" => k with { Status = Int(value) },
                 "retry_after" => k with { RetryAfter = Int(value) },
+                "status_count" => k with { StatusCount = Int(value) },
+                "fail_model" => k with { FailModels = new HashSet<string>(value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal) },
                 "stall" => k with { StallAfter = Int(value.TrimStart('@')) },
                 "reset" => k with { ResetAfterBytes = Int(value) },
                 "malformed" => k with { MalformedAt = Int(value.TrimStart('@')) },

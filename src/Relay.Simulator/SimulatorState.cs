@@ -11,6 +11,7 @@ public sealed class SimulatorState(IOptions<SimulatorOptions> options, TimeProvi
     private long _requests;
     private long _active;
     private long _completed;
+    private long _statusServed;
     private volatile string? _defaultKnobs = options.Value.DefaultKnobs;
 
     /// <summary>The options the simulator started with.</summary>
@@ -30,6 +31,7 @@ public sealed class SimulatorState(IOptions<SimulatorOptions> options, TimeProvi
         {
             SimulatorKnobs.Parse(value); // reject a bad setting now, not on the next request
             _defaultKnobs = value;
+            Interlocked.Exchange(ref _statusServed, 0);
         }
     }
 
@@ -59,6 +61,9 @@ public sealed class SimulatorState(IOptions<SimulatorOptions> options, TimeProvi
     }
 
     internal void RequestStarted() => Interlocked.Increment(ref _requests);
+
+    /// <summary>Whether this request gets the status knob: always without a count, else only the first that many.</summary>
+    internal bool TakeStatus(SimulatorKnobs knobs) => knobs.StatusCount is not { } count || Interlocked.Increment(ref _statusServed) <= count;
 
     internal void StreamStarted() => Interlocked.Increment(ref _active);
 

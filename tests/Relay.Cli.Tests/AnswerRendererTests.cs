@@ -161,6 +161,34 @@ public sealed class AnswerRendererTests
     }
 
     [Fact]
+    public async Task An_interrupted_answer_shows_the_usage_the_edge_counted_marked_estimated()
+    {
+        using var cts = new CancellationTokenSource();
+        var (console, _, stderr) = TestConsole.Create();
+        string? settledAfter = null;
+        var outcome = await new AnswerRenderer(console, new RenderOptions(), TimeProvider.System).RenderAsync(
+            CancelAfterFirst(cts, TestContext.Current.CancellationToken),
+            cts.Token,
+            last =>
+            {
+                settledAfter = last;
+                return Task.FromResult<Usage?>(new Usage { PromptTokens = 9, CompletionTokens = 7, TotalTokens = 16, Estimated = true });
+            });
+        Assert.Equal("s:2", settledAfter);
+        Assert.Equal(7, outcome.Usage!.CompletionTokens);
+        Assert.StartsWith("m · ~9 in / ~7 out tokens · ", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("interrupted", stderr.ToString(), StringComparison.Ordinal);
+
+        static async IAsyncEnumerable<StreamEvent> CancelAfterFirst(CancellationTokenSource cts, [EnumeratorCancellation] CancellationToken ct = default)
+        {
+            yield return new StartEvent("s", "m", null) { EventId = "s:1" };
+            yield return new DeltaEvent("part") { EventId = "s:2" };
+            await cts.CancelAsync();
+            ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    [Fact]
     public async Task Cancelling_mid_answer_is_an_interruption_with_exit_130_and_the_usage_so_far()
     {
         using var cts = new CancellationTokenSource();

@@ -133,7 +133,7 @@ public sealed class CommandLineTests(CliFixture cli) : IClassFixture<CliFixture>
 
     [Theory]
     [InlineData("status=402", "error INSUFFICIENT_CREDITS", "hint: add credits")]
-    [InlineData("status=429;retry_after=7", "error RATE_LIMITED", "hint: retry after 7 s")]
+    [InlineData("status=429;retry_after=30", "error RATE_LIMITED", "hint: retry after 30 s")]
     [InlineData("tokens=5;error=midstream-a@3", "error UPSTREAM_UNAVAILABLE", "")]
     [InlineData("tokens=5;malformed=@3", "error MALFORMED_EVENT", "")]
     public async Task Errors_are_shown_with_code_message_and_hint_and_exit_1(string knobs, string line, string hint)

@@ -148,6 +148,20 @@ public sealed class ReconnectionTests
         Assert.Equal(2, script.Requests.Count);
     }
 
+    [Theory]
+    [InlineData("UPSTREAM_UNAVAILABLE", 1)] // the edge retried it before the first token already
+    [InlineData("RATE_LIMITED", 1)]
+    [InlineData("STREAM_LOST", 2)] // the edge instance failed: another attempt may reach a healthy one
+    public async Task An_upstream_error_before_any_content_is_final_since_the_edge_retried_it(string code, int requests)
+    {
+        var time = new ImmediateTimeProvider();
+        var failed = Frame(Id, 1, "error", $"{{\"code\":\"{code}\",\"message\":\"gave up\",\"retryable\":true,\"retry_after_ms\":null}}");
+        var script = new EdgeScript().ThenSse(failed).ThenSse(Start("second-1"), Delta("second-1", 2, "b"), Frame("second-1", 3, "done", "{\"finish_reason\":\"stop\"}"));
+        var events = await Collect(Client(script, time).StreamChatAsync(Request, Ct));
+        Assert.Equal(requests, script.Requests.Count);
+        Assert.Equal(requests == 1, events[^1] is ErrorEvent);
+    }
+
     [Fact]
     public async Task Without_consent_an_answer_that_showed_content_is_never_restarted()
     {

@@ -125,6 +125,9 @@ public sealed class AuthAndHostingTests
 
         time.Advance(TimeSpan.FromMinutes(10));
         Assert.True(await events.MoveNextAsync());
+        Assert.Equal("usage", events.Current.EventType); // the two tokens were spent: counted by the edge
+        Assert.Contains("\"estimated\":true", events.Current.Data, StringComparison.Ordinal);
+        Assert.True(await events.MoveNextAsync());
         Assert.Equal("error", events.Current.EventType);
         Assert.Contains("UPSTREAM_TIMEOUT", events.Current.Data, StringComparison.Ordinal);
         await servers.Simulator.WaitForAbortsAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(2), Ct);

@@ -59,7 +59,7 @@ public sealed class CancelAndErrorTests
     [InlineData("unauthorized", "UNAUTHORIZED", "hint: pass --token or set RELAY_TOKEN to one of the edge's RELAY_TOKENS")]
     [InlineData("status=402", "INSUFFICIENT_CREDITS", "hint: add credits to the OpenRouter account of the edge's key")]
     [InlineData("model", "MODEL_NOT_FOUND", "hint: list the models with `relay models`")]
-    [InlineData("status=429;retry_after=1", "RATE_LIMITED", "hint: retry after 1 s")]
+    [InlineData("status=429;retry_after=1", "RATE_LIMITED", "hint: retry after 1 s")] // after the edge's 2 retries of 1 s
     [InlineData("tokens=40;error=midstream-a@10", "UPSTREAM_UNAVAILABLE", "hint: retry in a moment")]
     [InlineData("tokens=40;oversized=@10", "EVENT_TOO_LARGE", null)]
     [InlineData("tokens=40;malformed=@10", "MALFORMED_EVENT", null)]

@@ -1,5 +1,6 @@
 using System.Text;
 using Relay.Contracts;
+using Relay.Providers;
 
 namespace Relay.Simulator.Tests;
 
@@ -98,6 +99,35 @@ public sealed class ProviderThroughSimulatorTests(SimulatorFixture sim) : IClass
         var error = Assert.IsType<ErrorEvent>(Assert.Single(events)).Error;
         Assert.Equal(code, error.WireName);
         Assert.Equal(3000, error.RetryAfterMs);
+    }
+
+    [Fact]
+    public async Task A_failed_model_answers_503_and_its_models_fall_back_like_OpenRouter()
+    {
+        var failed = await Collect(sim.Provider("tokens=3;fail_model=openai/gpt-4o-mini"), SimulatorFixture.Request());
+        Assert.Equal(StreamErrorCode.UpstreamUnavailable, Assert.IsType<ErrorEvent>(Assert.Single(failed)).Error.Code);
+
+        // The provider passes models through; the first that exists and is up answers, and the chunks name it.
+        var request = SimulatorFixture.Request() with { Models = ["nobody/nothing", "google/gemini-2.5-flash"] };
+        var events = await Collect(sim.Provider("tokens=3;fail_model=openai/gpt-4o-mini"), request);
+        Assert.Equal("google/gemini-2.5-flash", Assert.IsType<StartEvent>(events[0]).Model);
+        Assert.Equal(SimulatedAnswer.For("google/gemini-2.5-flash", request.Messages, tokens: 3).Text, string.Concat(events.OfType<DeltaEvent>().Select(d => d.Text)));
+    }
+
+    [Fact]
+    public async Task A_status_count_fails_only_the_first_requests_since_the_knobs_were_set()
+    {
+        await using var host = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.Zero, DefaultKnobs = "tokens=2;status=503;status_count=2" }, TestContext.Current.CancellationToken);
+        var provider = new OpenRouterProvider(new HttpClient(), Microsoft.Extensions.Options.Options.Create(new OpenRouterOptions { BaseUrl = host.BaseUrl.ToString() }));
+        var outcomes = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            outcomes.Add((await Collect(provider, SimulatorFixture.Request()))[^1].WireName);
+        }
+
+        host.DefaultKnobs = "tokens=2;status=503;status_count=1"; // setting the knobs starts the count again
+        outcomes.Add((await Collect(provider, SimulatorFixture.Request()))[^1].WireName);
+        Assert.Equal(["error", "error", "done", "error"], outcomes);
     }
 
     [Fact]

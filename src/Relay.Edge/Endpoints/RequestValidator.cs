@@ -6,6 +6,9 @@ namespace Relay.Edge;
 /// <summary>Reads and checks a <see cref="ChatRequest"/> body: every failure names the field.</summary>
 internal static class RequestValidator
 {
+    /// <summary>The most fallback models a request may name (OpenRouter's limit is similar; a longer walk only adds waiting).</summary>
+    public const int MaxFallbacks = 8;
+
     public static async Task<(ChatRequest? Request, StreamError? Error, int Status)> ReadAsync(HttpRequest http, string defaultModel)
     {
         if (http.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
@@ -68,6 +71,22 @@ internal static class RequestValidator
             if (m.Role == ChatRole.Tool && string.IsNullOrEmpty(m.ToolCallId))
             {
                 return $"messages[{i}].tool_call_id: required on a tool message.";
+            }
+        }
+
+        if (r.Models is { } models)
+        {
+            if (models.Count > MaxFallbacks)
+            {
+                return $"models: at most {MaxFallbacks} fallback models.";
+            }
+
+            for (var i = 0; i < models.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(models[i]) || models[i].Length > 200)
+                {
+                    return $"models[{i}]: must be a model id of 1 to 200 characters.";
+                }
             }
         }
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
 using Relay.Edge.Streams;
-using Relay.Providers;
+using Relay.Edge.Upstream;
 
 namespace Relay.Edge;
 
@@ -108,7 +108,7 @@ internal static class StreamEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> WholeAsync(HttpContext context, ILlmProvider provider, IOptions<RelayEdgeOptions> options)
+    private static async Task<IResult> WholeAsync(HttpContext context, WholeAnswers answers, IOptions<RelayEdgeOptions> options)
     {
         var (request, invalid, status) = await RequestValidator.ReadAsync(context.Request, options.Value.DefaultModel);
         if (invalid is not null)
@@ -119,7 +119,7 @@ internal static class StreamEndpoints
         try
         {
             // The request's own token: a client that disconnects cancels the upstream at once.
-            var result = await provider.GenerateAsync(request! with { StreamId = null }, context.RequestAborted);
+            var result = await answers.GenerateAsync(request!, (string)context.Items[EdgeAuth.OwnerKey]!, context.RequestAborted);
             return Results.Json(result, RelayJsonContext.Default.ChatResult);
         }
         catch (StreamErrorException ex)
@@ -148,8 +148,15 @@ internal static class StreamEndpoints
             SseStreamWriter.PrepareResponse(httpContext, streamId);
             try
             {
+                await SseStreamWriter.WriteRetryingAsync(httpContext, streamId, streams);
                 await SseStreamWriter.WriteAsync(
-                    httpContext, streamId, streams.ReadAsync(streamId, afterSeq, httpContext.RequestAborted), time, options.PingInterval, httpContext.RequestAborted);
+                    httpContext,
+                    streamId,
+                    streams.ReadAsync(streamId, afterSeq, httpContext.RequestAborted),
+                    time,
+                    options.PingInterval,
+                    httpContext.RequestAborted,
+                    onRetry => streams.WatchRetries(streamId, onRetry));
             }
             catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
             {

@@ -21,4 +21,8 @@ internal static partial class EdgeLog
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Stream {StreamId} dropped before its grace period ended: the edge holds its limit of buffered bytes")]
     public static partial void Evicted(ILogger logger, string streamId);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning,
+        Message = "Upstream attempt {Attempt} of {Stream} ({Model}) failed before the first token: {Code} {Message}; attempt {Next} ({NextModel}) in {WaitMs:0} ms")]
+    public static partial void UpstreamRetry(ILogger logger, int attempt, string stream, string model, string code, string message, int next, string nextModel, double waitMs);
 }

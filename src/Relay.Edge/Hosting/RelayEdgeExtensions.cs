@@ -57,6 +57,7 @@ public static class RelayEdgeExtensions
             .WithMetrics(m => m.AddMeter(EdgeTelemetry.Name).AddPrometheusExporter())
             .WithTracing(t => t.AddSource(EdgeTelemetry.Name));
         services.AddSingleton<StreamGenerator>();
+        services.AddSingleton<Upstream.WholeAnswers>();
         services.AddSingleton<StreamManager>();
         services.AddHostedService<ShutdownCoordinator>();
         services.AddSingleton<TokenAuthenticator>();

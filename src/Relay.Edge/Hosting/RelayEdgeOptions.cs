@@ -39,6 +39,30 @@ public sealed class RelayEdgeOptions
     /// <summary>The longest a generation may run; then the upstream is cancelled and readers get UPSTREAM_TIMEOUT.</summary>
     public TimeSpan MaxGenerationTime { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Retries of a retryable upstream failure before the first token (<c>RELAY_UPSTREAM_RETRIES</c>, 0 to 10; 0: none).
+    /// </summary>
+    public int UpstreamRetries { get; set; } = 2;
+
+    /// <summary>The most time all retries of one request may wait in all (<c>RELAY_UPSTREAM_RETRY_BUDGET</c>, seconds).</summary>
+    public TimeSpan UpstreamRetryBudget { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Who walks a request's fallback <c>models</c> (<c>RELAY_UPSTREAM_FALLBACKS</c>): <c>upstream</c> passes them to
+    /// OpenRouter, which falls back itself; <c>edge</c> tries them one by one; <c>auto</c> (default) is <c>upstream</c>
+    /// for openrouter.ai and <c>edge</c> for any other upstream and the simulator.
+    /// </summary>
+    public string UpstreamFallbacks { get; set; } = "auto";
+
+    /// <summary>Whether the edge walks fallback models itself (see <see cref="UpstreamFallbacks"/>).</summary>
+    public bool WalksFallbacks => UpstreamFallbacks switch
+    {
+        "edge" => true,
+        "upstream" => false,
+        _ => UsesEmbeddedSimulator || !(Uri.TryCreate(BaseUrl ?? "https://openrouter.ai/api/v1", UriKind.Absolute, out var uri) &&
+            (uri.Host == "openrouter.ai" || uri.Host.EndsWith(".openrouter.ai", StringComparison.OrdinalIgnoreCase))),
+    };
+
     /// <summary>Silence after which a <c>: ping</c> comment is written.</summary>
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -64,6 +64,35 @@ internal sealed class RelayEdgeOptionsSetup(IConfiguration configuration) : ICon
             }
         }
 
+        if (NonEmpty(configuration["RELAY_UPSTREAM_RETRIES"]) is { } retries)
+        {
+            if (int.TryParse(retries, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= 10)
+            {
+                options.UpstreamRetries = n;
+            }
+            else
+            {
+                _errors.Add($"RELAY_UPSTREAM_RETRIES must be a whole number from 0 to 10, got '{retries}'.");
+            }
+        }
+
+        if (NonEmpty(configuration["RELAY_UPSTREAM_RETRY_BUDGET"]) is { } budget)
+        {
+            if (double.TryParse(budget, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && seconds <= 300)
+            {
+                options.UpstreamRetryBudget = TimeSpan.FromSeconds(seconds);
+            }
+            else
+            {
+                _errors.Add($"RELAY_UPSTREAM_RETRY_BUDGET must be a number of seconds from 0 to 300 (e.g. 10 or 2.5), got '{budget}'.");
+            }
+        }
+
+        if (NonEmpty(configuration["RELAY_UPSTREAM_FALLBACKS"]) is { } fallbacks)
+        {
+            options.UpstreamFallbacks = fallbacks.ToLowerInvariant();
+        }
+
         if (NonEmpty(configuration["RELAY_MAX_STREAMS"]) is { } max)
         {
             if (int.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1)
@@ -131,6 +160,16 @@ internal sealed class RelayEdgeOptionsSetup(IConfiguration configuration) : ICon
         if (string.IsNullOrWhiteSpace(options.InstanceId) || options.InstanceId.Length > 64 || options.InstanceId.Any(char.IsControl))
         {
             errors.Add("RELAY_INSTANCE_ID must be 1 to 64 printable characters.");
+        }
+
+        if (options.UpstreamFallbacks is not ("auto" or "upstream" or "edge"))
+        {
+            errors.Add($"RELAY_UPSTREAM_FALLBACKS must be auto, upstream or edge, got '{options.UpstreamFallbacks}'.");
+        }
+
+        if (options.UpstreamRetries is < 0 or > 10)
+        {
+            errors.Add("Relay:UpstreamRetries must be from 0 to 10.");
         }
 
         if (options.PingInterval <= TimeSpan.Zero)

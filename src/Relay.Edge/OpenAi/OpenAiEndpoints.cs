@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
 using Relay.Edge.Streams;
-using Relay.Providers;
+using Relay.Edge.Upstream;
 
 namespace Relay.Edge.OpenAi;
 
@@ -18,7 +18,7 @@ internal static class OpenAiEndpoints
 
     public static void Map(IEndpointRouteBuilder v1) => v1.MapPost("/chat/completions", CompleteAsync);
 
-    private static async Task<IResult> CompleteAsync(HttpContext context, StreamManager streams, ILlmProvider provider, IOptions<RelayEdgeOptions> options, TimeProvider time)
+    private static async Task<IResult> CompleteAsync(HttpContext context, StreamManager streams, WholeAnswers answers, IOptions<RelayEdgeOptions> options, TimeProvider time)
     {
         var (request, stream, includeUsage, invalid, status) = await OpenAiRequestReader.ReadAsync(context.Request, options.Value.DefaultModel);
         if (invalid is not null)
@@ -30,7 +30,7 @@ internal static class OpenAiEndpoints
         {
             try
             {
-                var result = await provider.GenerateAsync(request!, context.RequestAborted);
+                var result = await answers.GenerateAsync(request!, (string)context.Items[EdgeAuth.OwnerKey]!, context.RequestAborted);
                 return Results.Bytes(Completion(result, time.GetUtcNow().ToUnixTimeSeconds()), "application/json");
             }
             catch (StreamErrorException ex)
@@ -63,7 +63,7 @@ internal static class OpenAiEndpoints
             return OpenAiErrors.Result(failed);
         }
 
-        return new ChunkStreamResult(started.Id, streams, new OpenAiChunkWriter(started.Id, time.GetUtcNow().ToUnixTimeSeconds(), includeUsage));
+        return new ChunkStreamResult(started.Id, streams, new OpenAiChunkWriter(started.Id, time.GetUtcNow().ToUnixTimeSeconds(), includeUsage), time, options.Value.PingInterval);
     }
 
     private static byte[] Completion(ChatResult result, long created)
@@ -120,16 +120,20 @@ internal static class OpenAiEndpoints
         return buffer.ToArray();
     }
 
-    /// <summary>Writes the chunks with <see cref="SseFormatter"/>; ends with <c>[DONE]</c> unless the stream failed.</summary>
-    private sealed class ChunkStreamResult(string streamId, StreamManager streams, OpenAiChunkWriter chunks) : IResult
+    /// <summary>
+    /// Writes the chunks with <see cref="SseFormatter"/>; ends with <c>[DONE]</c> unless the stream failed. Comments
+    /// (<c>: ping</c>, <c>: retrying</c>) keep a quiet connection open, as OpenRouter's own do; OpenAI clients skip them.
+    /// </summary>
+    private sealed class ChunkStreamResult(string streamId, StreamManager streams, OpenAiChunkWriter chunks, TimeProvider time, TimeSpan pingInterval) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             SseStreamWriter.PrepareResponse(httpContext, streamId);
             try
             {
+                await SseStreamWriter.WriteRetryingAsync(httpContext, streamId, streams);
                 await SseFormatter.WriteAsync(
-                    Items(httpContext.RequestAborted), httpContext.Response.Body, static (item, buffer) => item.Data.WriteTo(buffer), httpContext.RequestAborted);
+                    Items(httpContext.Response.Body, httpContext.RequestAborted), httpContext.Response.Body, static (item, buffer) => item.Data.WriteTo(buffer), httpContext.RequestAborted);
             }
             catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
             {
@@ -138,12 +142,16 @@ internal static class OpenAiEndpoints
             }
         }
 
-        private async IAsyncEnumerable<SseItem<OpenAiChunk>> Items([EnumeratorCancellation] CancellationToken cancellationToken)
+        private async IAsyncEnumerable<SseItem<OpenAiChunk>> Items(Stream body, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var failed = false;
             var batch = new List<OpenAiChunk>(2);
-            await foreach (var e in streams.ReadAsync(streamId, 0, cancellationToken))
+            using var keepAlive = new SseKeepAlive(body, time, pingInterval, cancellationToken);
+            using var retries = streams.WatchRetries(streamId, () => keepAlive.Comment(SseKeepAlive.Retrying));
+            await using var events = streams.ReadAsync(streamId, 0, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (await keepAlive.MoveNextAsync(events))
             {
+                var e = events.Current;
                 failed |= e.Name == StreamEventNames.Error;
                 chunks.Chunks(e, batch);
                 foreach (var chunk in batch)

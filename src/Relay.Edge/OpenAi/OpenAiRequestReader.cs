@@ -46,6 +46,9 @@ internal static class OpenAiRequestReader
             var request = new ChatRequest
             {
                 Model = Str(root, "model") is { Length: > 0 } model ? model : defaultModel,
+                Models = root.TryGetProperty("models", out var models) && models.ValueKind == JsonValueKind.Array
+                    ? [.. models.EnumerateArray().Select(m => m.ValueKind == JsonValueKind.String ? m.GetString()! : "")]
+                    : null,
                 Messages = messages,
                 MaxTokens = Int(root, "max_completion_tokens") ?? Int(root, "max_tokens"),
                 Temperature = Num(root, "temperature"),

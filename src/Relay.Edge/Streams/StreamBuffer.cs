@@ -88,7 +88,7 @@ internal sealed class StreamBuffer(int maxBytes)
                 throw new InvalidOperationException("The stream already ended.");
             }
 
-            if (_length + data.Length > maxBytes && streamEvent is not ErrorEvent)
+            if (_length + data.Length > maxBytes && streamEvent is not (ErrorEvent or UsageEvent))
             {
                 throw new StreamErrorException(StreamErrorCode.StreamTooLarge, $"The answer outgrew the edge's limit of {maxBytes} bytes per stream.");
             }

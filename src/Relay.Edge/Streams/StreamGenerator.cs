@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
+using Relay.Edge.Upstream;
 using Relay.Providers;
 
 namespace Relay.Edge.Streams;
@@ -10,13 +11,20 @@ namespace Relay.Edge.Streams;
 /// happens: the provider's own <c>done</c> or <c>error</c>; the reason it was cancelled (DELETE, grace expired, maximum
 /// generation time, shutdown); or INTERNAL_ERROR for anything unexpected. The one case with no terminal event is a
 /// store that cannot be written; readers then get the store's own error.
+/// <para>
+/// Until the first content the edge may try the upstream again (<see cref="UpstreamAttempts"/>): the upstream's
+/// <c>start</c> opens the response (200) but the event is held back until the first content, so what readers get is one
+/// <c>start</c> naming the model that answered and how many attempts it took. An error before any upstream answer is
+/// the POST's status; after it, an <c>error</c> event. Every stream with content gets a <c>usage</c> event before its terminal event, estimated
+/// (<see cref="UsageCounter"/>) when the upstream did not report one.
+/// </para>
 /// </summary>
 internal sealed class StreamGenerator(ILlmProvider provider, IStreamStore store, IOptions<RelayEdgeOptions> options, TimeProvider time, ILogger<StreamGenerator> logger, EdgeTelemetry telemetry)
 {
     /// <summary>Runs the generation to its end; never throws.</summary>
     public async Task RunAsync(StreamSession session, ChatRequest request)
     {
-        var started = false;
+        var run = new Run(session, request, new UpstreamAttempts(request, options.Value, time));
         var terminal = false;
         StreamError? failure = null;
         var outcome = "error";
@@ -30,51 +38,89 @@ internal sealed class StreamGenerator(ILlmProvider provider, IStreamStore store,
         try
         {
             using var deadline = time.CreateTimer(_ => session.Cancel(StreamErrorCode.UpstreamTimeout), null, options.Value.MaxGenerationTime, Timeout.InfiniteTimeSpan);
-            await foreach (var e in provider.GenerateStreamAsync(request, session.Generation.Token))
+            while (!terminal)
             {
-                if (!started)
+                StartEvent? upstreamStart = null;
+                StreamError? retryFor = null;
+                var wait = TimeSpan.Zero;
+                await foreach (var e in provider.GenerateStreamAsync(run.Attempts.Request, session.Generation.Token))
                 {
-                    if (e is ErrorEvent before)
+                    if (run.Start is null)
                     {
-                        // Before the first event the error is the POST's answer, with its status.
-                        session.Started.TrySetResult(before.Error);
-                        (terminal, code) = (true, before.Error.WireName);
+                        if (e is StartEvent s)
+                        {
+                            // The upstream answers: POSTs get their 200 and headers now; the start event itself waits
+                            // for the first content, when it is sure which model answered.
+                            upstreamStart = s;
+                            run.Open();
+                            continue;
+                        }
+
+                        if (e is ErrorEvent before)
+                        {
+                            if (run.Attempts.TryAgain(before.Error, out wait))
+                            {
+                                retryFor = before.Error;
+                                break;
+                            }
+
+                            if (!run.Opened)
+                            {
+                                // Nothing was sent yet: the error is the POST's answer, with its status.
+                                session.Started.TrySetResult(before.Error);
+                                (terminal, code) = (true, before.Error.WireName);
+                                break;
+                            }
+                        }
+                        else
+                        {
+                            var start = upstreamStart ?? new StartEvent(session.Id, run.Attempts.Request.Model!, null);
+                            run.Start = start with { StreamId = session.Id, Attempts = run.Attempts.Count };
+                            await store.AppendAsync(session.Id, run.Start);
+                            activity?.SetTag("gen_ai.response.model", run.Start.Model);
+                            run.Open();
+                        }
+                    }
+
+                    if (e is DeltaEvent or ReasoningEvent or ToolCallEvent)
+                    {
+                        var now = time.GetTimestamp();
+                        if (lastContent is { } previous)
+                        {
+                            telemetry.InterChunk.Record(time.GetElapsedTime(previous, now).TotalMilliseconds);
+                        }
+                        else
+                        {
+                            telemetry.FirstToken.Record(time.GetElapsedTime(begun, now).TotalMilliseconds);
+                        }
+
+                        lastContent = now;
+                        run.Counter.Add(e);
+                    }
+                    else if (e is UsageEvent usage)
+                    {
+                        Counted(run, usage.Usage);
+                    }
+
+                    if (e.IsTerminal)
+                    {
+                        await AppendUsageIfMissingAsync(run);
+                        await store.AppendAsync(session.Id, e);
+                        session.MarkFinished(time.GetTimestamp());
+                        terminal = true;
+                        (outcome, code) = e is ErrorEvent failed ? ("error", failed.Error.WireName) : ("done", null);
                         break;
                     }
 
-                    var start = e as StartEvent ?? new StartEvent(session.Id, request.Model!, null);
-                    await store.AppendAsync(session.Id, start with { StreamId = session.Id });
-                    started = true;
-                    session.Started.TrySetResult(null);
-                    if (e is StartEvent)
-                    {
-                        continue;
-                    }
+                    await store.AppendAsync(session.Id, e);
                 }
 
-                if (e is DeltaEvent or ReasoningEvent or ToolCallEvent)
+                if (retryFor is null)
                 {
-                    var now = time.GetTimestamp();
-                    if (lastContent is { } previous)
-                    {
-                        telemetry.InterChunk.Record(time.GetElapsedTime(previous, now).TotalMilliseconds);
-                    }
-                    else
-                    {
-                        telemetry.FirstToken.Record(time.GetElapsedTime(begun, now).TotalMilliseconds);
-                    }
-
-                    lastContent = now;
-                }
-
-                await store.AppendAsync(session.Id, e);
-                if (e.IsTerminal)
-                {
-                    session.MarkFinished(time.GetTimestamp());
-                    terminal = true;
-                    (outcome, code) = e is ErrorEvent failed ? ("error", failed.Error.WireName) : ("done", null);
                     break;
                 }
+
+                await WaitToRetryAsync(run, retryFor, wait);
             }
         }
         catch (StreamErrorException ex) when (ex.Error.Code is StreamErrorCode.StreamTooLarge or StreamErrorCode.StoreUnavailable or StreamErrorCode.StreamLost or StreamErrorCode.Cancelled)
@@ -99,13 +145,14 @@ internal sealed class StreamGenerator(ILlmProvider provider, IStreamStore store,
                 // The provider ends silently when cancelled: say why to every reader.
                 var error = failure ?? Reason(session.CancelReason);
                 code = error.WireName;
-                await EndAsync(session, started, error);
+                await EndAsync(run, error);
             }
 
             code ??= outcome == "done" ? null : "INTERNAL_ERROR";
             telemetry.ActiveStreams.Add(-1);
             telemetry.Streams.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("code", code ?? "none"));
             activity?.SetTag("relay.outcome", code ?? outcome);
+            activity?.SetTag("relay.attempts", run.Attempts.Count);
             session.Started.TrySetResult(StreamError.Create(StreamErrorCode.InternalError));
         }
     }
@@ -119,22 +166,97 @@ internal sealed class StreamGenerator(ILlmProvider provider, IStreamStore store,
         var reason => StreamError.Create(reason.Value),
     };
 
-    private async Task EndAsync(StreamSession session, bool started, StreamError error)
+    /// <summary>
+    /// Waits before the next attempt. The stream opens for its POSTs now (200, then <c>: retrying</c> comments), so a
+    /// client is not left without a byte for the whole wait; an error after this is an <c>error</c> event.
+    /// </summary>
+    private async Task WaitToRetryAsync(Run run, StreamError failed, TimeSpan wait)
     {
-        if (!started)
+        var model = run.Attempts.Request.Model!;
+        telemetry.UpstreamRetries.Add(1, new KeyValuePair<string, object?>("code", failed.WireName));
+        EdgeLog.UpstreamRetry(logger, run.Attempts.Count - 1, run.Session.Id, model, failed.WireName, failed.Message, run.Attempts.Count, model, wait.TotalMilliseconds);
+        run.Open();
+        run.Session.SetRetrying(true);
+        try
         {
-            session.Started.TrySetResult(error);
+            await Task.Delay(wait, time, run.Session.Generation.Token);
+        }
+        finally
+        {
+            run.Session.SetRetrying(false);
+        }
+    }
+
+    private async Task EndAsync(Run run, StreamError error)
+    {
+        if (!run.Opened)
+        {
+            run.Session.Started.TrySetResult(error);
             return;
         }
 
         try
         {
-            await store.AppendAsync(session.Id, new ErrorEvent(error));
-            session.MarkFinished(time.GetTimestamp());
+            try
+            {
+                await AppendUsageIfMissingAsync(run);
+            }
+            catch (StreamErrorException)
+            {
+                // The usage could not be stored: the terminal event matters more, and may still go in.
+            }
+
+            await store.AppendAsync(run.Session.Id, new ErrorEvent(error));
+            run.Session.MarkFinished(time.GetTimestamp());
         }
         catch (Exception ex) when (ex is StreamErrorException or InvalidOperationException)
         {
             // The store cannot be written (gone, or the stream is over its size): readers get the store's own error.
+        }
+    }
+
+    /// <summary>Before a terminal event: a stream with content that got no usage from the upstream gets the edge's count.</summary>
+    private async Task AppendUsageIfMissingAsync(Run run)
+    {
+        if (run.UsageSeen || !run.Counter.HasContent)
+        {
+            return;
+        }
+
+        var estimate = run.Counter.Estimate(run.Request);
+        Counted(run, estimate);
+        await store.AppendAsync(run.Session.Id, new UsageEvent(estimate));
+    }
+
+    private void Counted(Run run, Usage usage)
+    {
+        run.UsageSeen = true;
+        telemetry.CountUsage(run.Start?.Model ?? run.Attempts.Request.Model!, usage, run.Session.Owner);
+    }
+
+    /// <summary>One generation's state, shared by the loop and its endings.</summary>
+    private sealed class Run(StreamSession session, ChatRequest request, UpstreamAttempts attempts)
+    {
+        public StreamSession Session { get; } = session;
+
+        public ChatRequest Request { get; } = request;
+
+        public UpstreamAttempts Attempts { get; } = attempts;
+
+        public UsageCounter Counter { get; } = new();
+
+        /// <summary>The <c>start</c> event appended, once the first event after it came.</summary>
+        public StartEvent? Start { get; set; }
+
+        /// <summary>Whether POSTs were let through to read the stream (200): later errors are events, not statuses.</summary>
+        public bool Opened { get; private set; }
+
+        public bool UsageSeen { get; set; }
+
+        public void Open()
+        {
+            Opened = true;
+            Session.Started.TrySetResult(null);
         }
     }
 }

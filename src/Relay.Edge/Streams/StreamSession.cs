@@ -26,6 +26,15 @@ internal sealed class StreamSession(string id, string owner, string fingerprint)
     /// <summary>Completes with null once the first event is held, or with the error that came before it.</summary>
     public TaskCompletionSource<StreamError?> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// Raised each time the edge waits to try the upstream again before the first token; the stream is open for readers by
+    /// then, who send a <c>: retrying</c> comment.
+    /// </summary>
+    public event Action? Retrying;
+
+    /// <summary>Whether the generation is waiting to try the upstream again now.</summary>
+    public bool IsRetrying { get; private set; }
+
     /// <summary>Why the generation was cancelled, if it was.</summary>
     public StreamErrorCode? CancelReason { get; set; }
 
@@ -70,6 +79,16 @@ internal sealed class StreamSession(string id, string owner, string fingerprint)
         {
             FinishedAt = timestamp;
             Volatile.Write(ref _finished, true);
+        }
+    }
+
+    /// <summary>Marks the start or the end of a wait before another upstream attempt.</summary>
+    public void SetRetrying(bool retrying)
+    {
+        IsRetrying = retrying;
+        if (retrying)
+        {
+            Retrying?.Invoke();
         }
     }
 

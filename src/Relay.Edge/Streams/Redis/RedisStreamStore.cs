@@ -27,12 +27,12 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         return 1
         """;
 
-    // Append at seq ARGV[6]: 0 when that seq is taken (a second writer), 2 when a cancel was recorded (only a terminal
-    // event still goes in), else append, refresh the expiry, wake the readers and return 1. Every key is in the stream's slot.
+    // Append at seq ARGV[6]: 0 when that seq is taken (a second writer), 2 when a cancel was recorded (only the usage and the
+    // terminal event still go in: the tokens were spent), else append, refresh the expiry, wake the readers and return 1. Every key is in the stream's slot.
     private const string AppendScript = """
         local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
         if last[1] and tonumber(string.match(last[1][1], '%-(%d+)$')) >= tonumber(ARGV[6]) then return 0 end
-        if ARGV[7] ~= '1' and redis.call('EXISTS', KEYS[3]) == 1 then return 2 end
+        if ARGV[7] ~= '1' and ARGV[2] ~= 'usage' and redis.call('EXISTS', KEYS[3]) == 1 then return 2 end
         redis.call('XADD', KEYS[1], ARGV[1], 'n', ARGV[2], 'd', ARGV[3])
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
         redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -115,7 +115,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         }
 
         var data = StreamEventSerializer.SerializeData(streamEvent);
-        if (writer.Bytes + data.Length > _options.MaxStreamBytes && streamEvent is not ErrorEvent)
+        if (writer.Bytes + data.Length > _options.MaxStreamBytes && streamEvent is not (ErrorEvent or UsageEvent))
         {
             throw new StreamErrorException(StreamErrorCode.StreamTooLarge, $"The answer outgrew the edge's limit of {_options.MaxStreamBytes} bytes per stream.");
         }

@@ -74,7 +74,8 @@ class AnswerView {
 function usageLine(model, usage, firstMs, elapsedMs, outTokens) {
   const parts = [model || "?"];
   if (usage) {
-    parts.push(`${usage.prompt_tokens} in / ${usage.completion_tokens} out tokens`);
+    const about = usage.estimated ? "~" : "";
+    parts.push(`${about}${usage.prompt_tokens} in / ${about}${usage.completion_tokens} out tokens`);
     if (usage.cost_usd != null) parts.push("$" + Number(usage.cost_usd).toFixed(5));
   } else {
     parts.push(`~${outTokens} out tokens`);
