@@ -31,6 +31,24 @@ public sealed class StreamProtocolTests(EdgeFixture edge) : IClassFixture<EdgeFi
     }
 
     [Fact]
+    public async Task A_resume_with_nothing_new_yet_answers_its_headers_at_once()
+    {
+        edge.Stack.Simulator.DefaultKnobs = "tokens=6;gate=resume-headers@4";
+        using var response = await edge.Http.SendAsync(Sse.Post(streamId: "resume-headers-1"), HttpCompletionOption.ResponseHeadersRead, Ct);
+        await edge.Stack.Simulator.Gates.WaitReachedAsync("resume-headers", Ct);
+
+        // Events 1 to 4 are held (start and three deltas); a resume after the last waits for the gate, but a client (or a
+        // proxy, or a Worker) must see the 200 before that.
+        using var resume = Sse.Resume("resume-headers-1", "resume-headers-1:4");
+        using var resumed = await edge.Http.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead, Ct).WaitAsync(TimeSpan.FromSeconds(5), Ct);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        edge.Stack.Simulator.Gates.Release("resume-headers");
+        var rest = await Sse.ReadAllAsync(resumed, Ct);
+        Assert.Equal(3, rest.OfType<DeltaEvent>().Count());
+        Assert.IsType<DoneEvent>(rest[^1]);
+    }
+
+    [Fact]
     public async Task Each_delta_reaches_the_reader_while_the_next_token_is_still_held()
     {
         edge.Stack.Simulator.DefaultKnobs = "tokens=6;gate=edge-flush@4";

@@ -97,6 +97,32 @@ public sealed class DocumentedCommandTests
     }
 
     [Fact]
+    public async Task The_Cloudflare_Worker_runs_locally_in_front_of_relay_serve_as_printed()
+    {
+        if (WorkerFront.Missing is { } reason)
+        {
+            Assert.True(!ExternalServers.Required, $"{reason}, and {ExternalServers.RequireVariable}=1 requires it");
+            Assert.Skip(reason);
+        }
+
+        using var _ = Scenario.Timed("docs: relay serve, wrangler dev in front, relay ask through the Worker");
+
+        // docs/deployment.md, "Cloudflare Workers in front", as printed (npm ci is .ci/run's own step). Offline and
+        // loopback only: no Request.cf download, and wrangler's update check asks a dead local port.
+        await using var serve = RelayProcess.Start(["serve"]);
+        await ExternalServers.WaitForPortAsync(8787, TimeSpan.FromSeconds(30), Ct);
+        await ExternalServers.WaitReadyAsync(new Uri("http://127.0.0.1:8787/"), TimeSpan.FromSeconds(30), Ct);
+        var offline = new Dictionary<string, string?> { ["CLOUDFLARE_CF_FETCH_ENABLED"] = "false", ["WRANGLER_SEND_METRICS"] = "false", ["npm_config_registry"] = "http://127.0.0.1:9/" };
+        await using var wrangler = RelayProcess.Start(
+            ["wrangler", "dev", "--port", "8790", "--var", "RELAY_ORIGINS:http://127.0.0.1:8787"], offline, workingDirectory: WorkerFront.Folder, executable: ExternalServers.Find("npx"));
+        await ExternalServers.WaitForPortAsync(8790, TimeSpan.FromSeconds(60), Ct);
+        await ExternalServers.WaitReadyAsync(new Uri("http://127.0.0.1:8790/"), TimeSpan.FromSeconds(60), Ct);
+        await using var relay = RelayProcess.Start(["ask", "--edge", "http://127.0.0.1:8790", "Write a haiku"]);
+        Assert.Equal(0, await relay.WaitForExitAsync(Scenario.Exit));
+        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Write a haiku")]).Text + "\n", relay.Stdout);
+    }
+
+    [Fact]
     public async Task The_local_cluster_script_answers_and_resumes_a_cut_stream_on_another_instance()
     {
         if (ExternalServers.Missing("redis-server", "nginx") is { } reason)

@@ -149,6 +149,13 @@ internal static class StreamEndpoints
             try
             {
                 await SseStreamWriter.WriteRetryingAsync(httpContext, streamId, streams);
+                if (afterSeq > 0 || httpContext.Request.Method == HttpMethods.Get)
+                {
+                    // A resume may wait for the next event a while: the client (and any proxy in between) learns at
+                    // once that it is connected. A POST's first event goes out with the headers.
+                    await httpContext.Response.Body.FlushAsync(httpContext.RequestAborted);
+                }
+
                 await SseStreamWriter.WriteAsync(
                     httpContext,
                     streamId,
