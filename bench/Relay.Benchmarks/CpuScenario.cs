@@ -68,7 +68,16 @@ internal static class CpuScenario
             report.Add($"CPU per relayed token, {lanes[l].Name} / nginx", ratio, "x", 2);
         }
 
-        await PerEventLatencyAsync(report, servers, http, lanes.Select(l => (l.Name, l.Url, l.Body)).ToArray(), quick, ct);
+        // Per event, also through the Cloudflare Worker in workerd, in front of the simulator as nginx is (no target: it is
+        // a JavaScript runtime, reported beside nginx for whoever fronts the edge with it).
+        var latencyLanes = lanes.Select(l => (l.Name, l.Url, l.Body)).ToList();
+        await using var worker = WorkerFront.Missing is null ? await WorkerFront.StartAsync([servers.SimulatorUrl], ct) : null;
+        if (worker is not null)
+        {
+            latencyLanes.Add((LatencyScenario.LocalWorkerd, new Uri(worker.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}"));
+        }
+
+        await PerEventLatencyAsync(report, servers, http, [.. latencyLanes], quick, ct);
 
         // Resident memory right after the run (its streams still in their grace period), beside nginx's.
         report.Add("resident memory after the run, nginx (master and workers)", ProcessCpu.ResidentMb(servers.Nginx.ProcessId, withChildren: true), "MB");
@@ -110,6 +119,10 @@ internal static class CpuScenario
             if (l == 0)
             {
                 report.Add($"per-event latency, {lanes[l].Name}, p99", nginxP99, "ms");
+            }
+            else if (lanes[l].Name == LatencyScenario.LocalWorkerd)
+            {
+                report.Add($"per-event latency, {lanes[l].Name}, p99", Percentiles.Of(latencies[l], 99), "ms");
             }
             else
             {

@@ -6,18 +6,26 @@ namespace Relay.Benchmarks;
 
 /// <summary>
 /// Time to first token and inter-chunk gaps, interleaved one stream at a time: straight to the simulator, through
-/// nginx (proxy_buffering off) when it is on PATH, and through the edge on both of its ways in. Then the promise
+/// nginx (proxy_buffering off) when it is on PATH, through deploy/cloudflare's Worker in workerd when wrangler is installed,
+/// and through the edge on both of its ways in. Then the promise
 /// end to end with a realistic simulator: first token within 500 ms, no gap over 100 ms.
 /// </summary>
 internal static class LatencyScenario
 {
     private const string Question = "{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me something\"}]";
 
+    /// <summary>The Worker lane's name: workerd on this machine, not Cloudflare's network.</summary>
+    public const string LocalWorkerd = "local workerd (Cloudflare Worker, wrangler dev)";
+
     public static async Task RunAsync(Report report, Plots plots, bool quick, CancellationToken ct)
     {
         await using var sim = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.FromMilliseconds(1) }, ct);
         await using var edge = await EdgeHost.StartAsync(new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = sim.BaseUrl.ToString(), ["RELAY_RATE_LIMIT"] = "0" }, cancellationToken: ct);
         NginxServer? nginx = ExternalServers.Find("nginx") is null ? null : await NginxServer.StartAsync([sim.RootUrl], ct);
+
+        // The Cloudflare Worker in workerd (wrangler dev), in front of the simulator as nginx is: labelled "local workerd",
+        // since it is the runtime on this machine, not Cloudflare's network.
+        WorkerFront? worker = WorkerFront.Missing is null ? await WorkerFront.StartAsync([sim.RootUrl], ct) : null;
         try
         {
             var tokens = quick ? 100 : 1000;
@@ -34,6 +42,15 @@ internal static class LatencyScenario
             else
             {
                 report.Note("nginx is not on PATH: the nginx comparison was skipped.");
+            }
+
+            if (worker is not null)
+            {
+                paths.Insert(nginx is null ? 1 : 2, (LocalWorkerd, new Uri(worker.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", "message"));
+            }
+            else
+            {
+                report.Note($"The Worker lane was skipped: {WorkerFront.Missing}.");
             }
 
             var first = paths.ToDictionary(p => p.Name, _ => new List<double>());
@@ -86,6 +103,11 @@ internal static class LatencyScenario
                     report.Add($"added first token, nginx, p{p}", n, "ms");
                 }
 
+                if (worker is not null)
+                {
+                    report.Add($"added first token, {LocalWorkerd}, p{p}", Added(LocalWorkerd), "ms");
+                }
+
                 foreach (var path in new[] { "edge /v1/chat/stream", "edge /v1/chat/completions" })
                 {
                     report.Add($"added first token, {path}, p{p}", Added(path), "ms", nginxAdded + 0.5, nginxAdded is null ? "nginx's + 0.5 ms (no nginx)" : null);
@@ -116,6 +138,11 @@ internal static class LatencyScenario
             if (nginx is not null)
             {
                 await nginx.DisposeAsync();
+            }
+
+            if (worker is not null)
+            {
+                await worker.DisposeAsync();
             }
         }
     }

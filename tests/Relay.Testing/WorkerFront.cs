@@ -1,7 +1,6 @@
 using System.Globalization;
-using Relay.Testing;
 
-namespace Relay.EndToEnd.Tests;
+namespace Relay.Testing;
 
 /// <summary>
 /// deploy/cloudflare's Worker in the real Workers runtime: npm <c>wrangler dev</c> runs it in workerd on loopback, offline,
@@ -22,7 +21,19 @@ public sealed class WorkerFront : IAsyncDisposable
     public Uri Url { get; }
 
     /// <summary>The Worker's folder.</summary>
-    public static string Folder => Path.Combine(RelayProcess.RepositoryRoot, "deploy", "cloudflare");
+    public static string Folder
+    {
+        get
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Relay.slnx")))
+            {
+                root = root.Parent;
+            }
+
+            return Path.Combine(root?.FullName ?? throw new InvalidOperationException("Relay.slnx not found above " + AppContext.BaseDirectory), "deploy", "cloudflare");
+        }
+    }
 
     private static string Wrangler => Path.Combine(Folder, "node_modules", "wrangler", "bin", "wrangler.js");
 
@@ -59,7 +70,7 @@ public sealed class WorkerFront : IAsyncDisposable
         try
         {
             await ExternalServers.WaitForPortAsync(port, TimeSpan.FromSeconds(60), cancellationToken);
-            await ExternalServers.WaitReadyAsync(worker.Url, TimeSpan.FromSeconds(60), cancellationToken);
+            await WaitServingAsync(worker.Url, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -69,6 +80,30 @@ public sealed class WorkerFront : IAsyncDisposable
         }
 
         return worker;
+    }
+
+    /// <summary>
+    /// Completes once the Worker answers from an origin: any status but 502 and 503 (a dead origin met round robin, or
+    /// wrangler still loading the Worker), whatever the origin is (an edge, the simulator).
+    /// </summary>
+    private static async Task WaitServingAsync(Uri url, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = url };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            using (var response = await http.GetAsync("health/ready", deadline.Token))
+            {
+                if (response.StatusCode is not (System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable))
+                {
+                    return;
+                }
+            }
+
+            // Not serving yet: ask again shortly (a readiness probe, bounded by the deadline).
+            await Task.Delay(20, deadline.Token);
+        }
     }
 
     public async ValueTask DisposeAsync()
