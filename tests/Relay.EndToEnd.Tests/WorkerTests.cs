@@ -218,6 +218,66 @@ public sealed class WorkerTests(WorkerFixture stack) : IClassFixture<WorkerFixtu
         Assert.Contains(HttpStatusCode.OK, statuses);
     }
 
+    [Fact]
+    public async Task The_Worker_forwards_the_headers_resume_needs_and_passes_the_origins_back_uncompressed()
+    {
+        stack.Require();
+        using var _ = Scenario.Timed("worker: headers both ways");
+
+        // An origin that shows what reached it: the request's headers and body, answered as an event stream with the
+        // headers an edge sends.
+        using var origin = new HttpListener();
+        var port = ExternalServers.FreePort();
+        origin.Prefixes.Add($"http://127.0.0.1:{port}/");
+        origin.Start();
+        var seen = new TaskCompletionSource<(System.Collections.Specialized.NameValueCollection Headers, string Body)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serving = Task.Run(async () =>
+        {
+            var context = await origin.GetContextAsync();
+            while (context.Request.HttpMethod == "GET")
+            {
+                // The Worker's readiness probe.
+                context.Response.Close();
+                context = await origin.GetContextAsync();
+            }
+
+            using (var reader = new StreamReader(context.Request.InputStream))
+            {
+                seen.TrySetResult((context.Request.Headers, await reader.ReadToEndAsync(Ct)));
+            }
+
+            context.Response.ContentType = "text/event-stream";
+            context.Response.AddHeader("Retry-After", "7");
+            context.Response.AddHeader("X-Relay-Stream-Id", "from-origin");
+            context.Response.AddHeader("Access-Control-Allow-Origin", "https://app.example");
+            var bytes = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("event: delta\ndata: {\"text\":\"compressible compressible\"}\n\n", 200)));
+            await context.Response.OutputStream.WriteAsync(bytes, Ct);
+            context.Response.Close();
+        }, Ct);
+
+        await using var worker = await WorkerFront.StartAsync([new Uri($"http://127.0.0.1:{port}/")], Ct);
+        using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = worker.Url };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/stream") { Content = Json("""{"messages":[{"role":"user","content":"x"}]}""") };
+        request.Headers.Authorization = new("Bearer", "tok-through");
+        request.Headers.Add("Last-Event-ID", "abc:3");
+        request.Headers.Add("X-Request-Id", "req-through-worker");
+        request.Headers.AcceptEncoding.ParseAdd("gzip, br");
+        using var response = await http.SendAsync(request, Ct);
+        var (headers, body) = await seen.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await serving;
+        Assert.Equal("Bearer tok-through", headers["Authorization"]);
+        Assert.Equal("abc:3", headers["Last-Event-ID"]);
+        Assert.Equal("req-through-worker", headers["X-Request-Id"]);
+        Assert.Equal("127.0.0.1", headers["X-Forwarded-For"]);
+        Assert.Matches("\"stream_id\":\"[A-Za-z0-9_-]{21}\"", body); // added, so a retry on another origin attaches
+
+        Assert.Equal(TimeSpan.FromSeconds(7), response.Headers.RetryAfter!.Delta);
+        Assert.Equal("from-origin", response.Headers.GetValues("X-Relay-Stream-Id").Single());
+        Assert.Equal("https://app.example", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+        Assert.StartsWith("event: delta", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
     private static string Answer(string prompt, int tokens) => SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User(prompt)], tokens: tokens).Text;
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
