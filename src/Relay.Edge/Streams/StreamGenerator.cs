@@ -43,6 +43,7 @@ internal sealed class StreamGenerator(ILlmProvider provider, IStreamStore store,
                 StartEvent? upstreamStart = null;
                 StreamError? retryFor = null;
                 var wait = TimeSpan.Zero;
+                var model = run.Attempts.Request.Model!;
                 await foreach (var e in provider.GenerateStreamAsync(run.Attempts.Request, session.Generation.Token))
                 {
                     if (run.Start is null)
@@ -120,7 +121,7 @@ internal sealed class StreamGenerator(ILlmProvider provider, IStreamStore store,
                     break;
                 }
 
-                await WaitToRetryAsync(run, retryFor, wait);
+                await WaitToRetryAsync(run, model, retryFor, wait);
             }
         }
         catch (StreamErrorException ex) when (ex.Error.Code is StreamErrorCode.StreamTooLarge or StreamErrorCode.StoreUnavailable or StreamErrorCode.StreamLost or StreamErrorCode.Cancelled)
@@ -170,11 +171,10 @@ internal sealed class StreamGenerator(ILlmProvider provider, IStreamStore store,
     /// Waits before the next attempt. The stream opens for its POSTs now (200, then <c>: retrying</c> comments), so a
     /// client is not left without a byte for the whole wait; an error after this is an <c>error</c> event.
     /// </summary>
-    private async Task WaitToRetryAsync(Run run, StreamError failed, TimeSpan wait)
+    private async Task WaitToRetryAsync(Run run, string failedModel, StreamError failed, TimeSpan wait)
     {
-        var model = run.Attempts.Request.Model!;
         telemetry.UpstreamRetries.Add(1, new KeyValuePair<string, object?>("code", failed.WireName));
-        EdgeLog.UpstreamRetry(logger, run.Attempts.Count - 1, run.Session.Id, model, failed.WireName, failed.Message, run.Attempts.Count, model, wait.TotalMilliseconds);
+        EdgeLog.UpstreamRetry(logger, run.Attempts.Count - 1, run.Session.Id, failedModel, failed.WireName, failed.Message, run.Attempts.Count, run.Attempts.Request.Model!, wait.TotalMilliseconds);
         run.Open();
         run.Session.SetRetrying(true);
         try

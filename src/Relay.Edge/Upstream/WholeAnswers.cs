@@ -19,6 +19,7 @@ internal sealed class WholeAnswers(ILlmProvider provider, IOptions<RelayEdgeOpti
         var attempts = new UpstreamAttempts(request with { StreamId = null }, options.Value, time);
         while (true)
         {
+            var model = attempts.Request.Model!;
             try
             {
                 var result = await provider.GenerateAsync(attempts.Request, cancellationToken);
@@ -33,7 +34,7 @@ internal sealed class WholeAnswers(ILlmProvider provider, IOptions<RelayEdgeOpti
             catch (StreamErrorException ex) when (attempts.TryAgain(ex.Error, out var wait))
             {
                 telemetry.UpstreamRetries.Add(1, new KeyValuePair<string, object?>("code", ex.Error.WireName));
-                EdgeLog.UpstreamRetry(logger, attempts.Count - 1, "a whole answer", request.Model!, ex.Error.WireName, ex.Error.Message, attempts.Count, attempts.Request.Model!, wait.TotalMilliseconds);
+                EdgeLog.UpstreamRetry(logger, attempts.Count - 1, "a whole answer", model, ex.Error.WireName, ex.Error.Message, attempts.Count, attempts.Request.Model!, wait.TotalMilliseconds);
                 await Task.Delay(wait, time, cancellationToken);
             }
         }
