@@ -1,10 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Chat;
 using Relay.Contracts;
 using Relay.Contracts.Sse;
+using Relay.Edge.Streams;
 using Relay.Simulator;
 using Relay.Testing;
 using ChatMessage = Relay.Contracts.ChatMessage;
@@ -177,6 +179,40 @@ public sealed class UpstreamResilienceTests(EdgeFixture edge) : IClassFixture<Ed
     }
 
     [Fact]
+    public async Task A_client_that_left_and_never_came_back_still_gets_its_usage_counted_before_the_end()
+    {
+        var appended = new System.Collections.Concurrent.ConcurrentQueue<(string Stream, StreamEvent Event)>();
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var servers = await RelayServers.StartAsync(
+            edgeSettings: new Dictionary<string, string?> { ["RELAY_RESUME_GRACE"] = "0.2" },
+            edgeServices: s => s.AddSingleton<IStreamStore>(sp => new RecordingStore(
+                new InMemoryStreamStore(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RelayEdgeOptions>>()),
+                (id, e) =>
+                {
+                    appended.Enqueue((id, e));
+                    if (e.IsTerminal)
+                    {
+                        ended.TrySetResult();
+                    }
+                })),
+            cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=20;gate=walk-away@4";
+        using (var http = servers.CreateClient())
+        using (var response = await http.SendAsync(Sse.Post(Prompt, streamId: "walked-away-1"), HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            await servers.Simulator.Gates.WaitReachedAsync("walk-away", Ct);
+        }
+
+        // Nobody resumes: the grace period passes, the edge cancels the upstream and ends the stream with usage first.
+        await ended.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var events = appended.Where(a => a.Stream == "walked-away-1").Select(a => a.Event).ToList();
+        Assert.Equal(3, events.OfType<DeltaEvent>().Count());
+        Assert.True(Assert.IsType<UsageEvent>(events[^2]).Usage.Estimated);
+        Assert.Equal(StreamErrorCode.Cancelled, Assert.IsType<ErrorEvent>(events[^1]).Error.Code);
+        servers.Simulator.Gates.Release("walk-away");
+    }
+
+    [Fact]
     public async Task An_answer_the_upstream_reported_no_usage_for_gets_an_estimate_before_done()
     {
         Simulator.DefaultKnobs = "tokens=8;usage=none";
@@ -241,6 +277,39 @@ public sealed class UpstreamResilienceTests(EdgeFixture edge) : IClassFixture<Ed
         using var tooMany = await edge.Http.PostAsync("v1/chat/completions", Json($$"""{"messages":[{"role":"user","content":"x"}],"models":[{{many}}]}"""), Ct);
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
         Assert.Contains("models: at most 8", await tooMany.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    /// <summary>The in-memory store, telling each appended event to the test (a stream nobody reads is seen here only).</summary>
+    private sealed class RecordingStore(InMemoryStreamStore inner, Action<string, StreamEvent> appended) : IStreamStore
+    {
+        public event Action<string>? CancelRequested
+        {
+            add => inner.CancelRequested += value;
+            remove => inner.CancelRequested -= value;
+        }
+
+        public long HeldBytes => inner.HeldBytes;
+
+        public ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default) => inner.CreateAsync(streamId, info, cancellationToken);
+
+        public ValueTask<StreamInfo?> GetInfoAsync(string streamId, CancellationToken cancellationToken = default) => inner.GetInfoAsync(streamId, cancellationToken);
+
+        public async ValueTask<long> AppendAsync(string streamId, StreamEvent streamEvent, CancellationToken cancellationToken = default)
+        {
+            var seq = await inner.AppendAsync(streamId, streamEvent, cancellationToken);
+            appended(streamId, streamEvent);
+            return seq;
+        }
+
+        public ValueTask<long?> GetLastSeqAsync(string streamId, CancellationToken cancellationToken = default) => inner.GetLastSeqAsync(streamId, cancellationToken);
+
+        public IAsyncEnumerable<StoredEvent> ReadAsync(string streamId, long afterSeq, CancellationToken cancellationToken = default) => inner.ReadAsync(streamId, afterSeq, cancellationToken);
+
+        public ValueTask<bool> IsReadElsewhereAsync(string streamId, CancellationToken cancellationToken = default) => inner.IsReadElsewhereAsync(streamId, cancellationToken);
+
+        public ValueTask RequestCancelAsync(string streamId, CancellationToken cancellationToken = default) => inner.RequestCancelAsync(streamId, cancellationToken);
+
+        public ValueTask RemoveAsync(string streamId, CancellationToken cancellationToken = default) => inner.RemoveAsync(streamId, cancellationToken);
     }
 
     private static string Answer(string model, int tokens) => SimulatedAnswer.For(model, [ChatMessage.User(Prompt)], tokens: tokens).Text;
