@@ -85,12 +85,22 @@ internal static class MemoryScenario
         }
 
         sim.DefaultKnobs = "tokens=200;comments=0";
-        using var process = Process.Start(new ProcessStartInfo(relay.Value.Exe, [.. relay.Value.Prefix, "chat", "--edge", edgeUrl.ToString()])
+
+        // As a user runs it, conversation log included, but in a folder of its own (never the machine's own log).
+        var home = Directory.CreateTempSubdirectory("relay-bench-home-").FullName;
+        var start = new ProcessStartInfo(relay.Value.Exe, [.. relay.Value.Prefix, "chat", "--edge", edgeUrl.ToString()])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-        })!;
+        };
+        start.Environment["RELAY_HOME"] = home;
+        if (Environment.GetEnvironmentVariable("RELAY_BENCH_CLI_LOG") is { } log)
+        {
+            start.Environment["RELAY_LOG"] = log;
+        }
+
+        using var process = Process.Start(start)!;
         _ = process.StandardOutput.ReadToEndAsync(ct);
         var answers = System.Threading.Channels.Channel.CreateUnbounded<string>();
         _ = Task.Run(async () =>
@@ -115,6 +125,7 @@ internal static class MemoryScenario
         var peak = Status(process.Id, "VmHWM");
         process.StandardInput.Close();
         await process.WaitForExitAsync(ct);
+        Directory.Delete(home, recursive: true);
         report.Add($"CLI peak working-set growth over a {tokens:N0}-token answer (relay process)", (peak - before) / 1024.0, "MB", 10, "<= 10 MB promised");
     }
 

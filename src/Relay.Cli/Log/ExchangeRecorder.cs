@@ -23,6 +23,11 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
     private Exchange _row;
     private int _pending;
 
+    // Changed by nearly every event, so kept as fields and put into the row only when it is written: a new record per
+    // token would be most of what a long answer allocates here.
+    private string? _lastEventId;
+    private double? _firstTokenMs;
+
     /// <summary>For an attach: the answer already recorded, kept until the replay has caught up with it.</summary>
     private string _recorded = "";
 
@@ -30,6 +35,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
     {
         _log = log;
         _row = row;
+        (_lastEventId, _firstTokenMs) = (row.LastEventId, row.FirstTokenMs);
         _time = time;
         _started = time.GetTimestamp();
         _flusher = Task.Run(FlushLoopAsync);
@@ -110,7 +116,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
                     _row = _row with { StreamId = start.StreamId, Model = start.Model };
                     break;
                 case DeltaEvent delta:
-                    _row = _row with { FirstTokenMs = _row.FirstTokenMs ?? Math.Round(_time.GetElapsedTime(_started).TotalMilliseconds, 1) };
+                    _firstTokenMs ??= Math.Round(_time.GetElapsedTime(_started).TotalMilliseconds, 1);
                     _text.Append(delta.Text);
                     break;
                 case UsageEvent usage:
@@ -119,14 +125,11 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
                 case RestartedEvent:
                     // The answer starts over under a new stream id (set by its start event): what was shown is gone.
                     _text.Clear();
-                    _row = _row with { LastEventId = null, FirstTokenMs = null };
+                    (_lastEventId, _firstTokenMs) = (null, null);
                     break;
             }
 
-            if (e.EventId is { } id)
-            {
-                _row = _row with { LastEventId = id };
-            }
+            _lastEventId = e.EventId ?? _lastEventId;
         }
 
         if (Interlocked.Exchange(ref _pending, 1) == 0)
@@ -140,7 +143,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
         lock (_gate)
         {
             // A replay shorter than what was recorded (the stream is gone, or the attach was stopped) keeps the record.
-            return _row with { Answer = _text.Length >= _recorded.Length ? _text.ToString() : _recorded };
+            return _row with { Answer = _text.Length >= _recorded.Length ? _text.ToString() : _recorded, LastEventId = _lastEventId, FirstTokenMs = _firstTokenMs };
         }
     }
 
