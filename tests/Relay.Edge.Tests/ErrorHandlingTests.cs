@@ -53,32 +53,11 @@ public sealed class ErrorHandlingTests
     }
 
     /// <summary>The in-memory store, except that looking a stream up or creating one fails with the given exception.</summary>
-    private sealed class FailingStore(IServiceProvider services, Exception failure) : IStreamStore
+    private sealed class FailingStore(IServiceProvider services, Exception failure)
+        : DelegatingStore(new InMemoryStreamStore(services.GetRequiredService<IOptions<RelayEdgeOptions>>()))
     {
-        private readonly InMemoryStreamStore _inner = new(services.GetRequiredService<IOptions<RelayEdgeOptions>>());
+        public override ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default) => throw failure;
 
-        public event Action<string>? CancelRequested
-        {
-            add => _inner.CancelRequested += value;
-            remove => _inner.CancelRequested -= value;
-        }
-
-        public long HeldBytes => _inner.HeldBytes;
-
-        public ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default) => throw failure;
-
-        public ValueTask<StreamInfo?> GetInfoAsync(string streamId, CancellationToken cancellationToken = default) => throw failure;
-
-        public ValueTask<long> AppendAsync(string streamId, StreamEvent streamEvent, CancellationToken cancellationToken = default) => _inner.AppendAsync(streamId, streamEvent, cancellationToken);
-
-        public ValueTask<long?> GetLastSeqAsync(string streamId, CancellationToken cancellationToken = default) => _inner.GetLastSeqAsync(streamId, cancellationToken);
-
-        public IAsyncEnumerable<StoredEvent> ReadAsync(string streamId, long afterSeq, CancellationToken cancellationToken = default) => _inner.ReadAsync(streamId, afterSeq, cancellationToken);
-
-        public ValueTask<bool> IsReadElsewhereAsync(string streamId, CancellationToken cancellationToken = default) => _inner.IsReadElsewhereAsync(streamId, cancellationToken);
-
-        public ValueTask RequestCancelAsync(string streamId, CancellationToken cancellationToken = default) => _inner.RequestCancelAsync(streamId, cancellationToken);
-
-        public ValueTask RemoveAsync(string streamId, CancellationToken cancellationToken = default) => _inner.RemoveAsync(streamId, cancellationToken);
+        public override ValueTask<StreamInfo?> GetInfoAsync(string streamId, CancellationToken cancellationToken = default) => throw failure;
     }
 }

@@ -280,36 +280,14 @@ public sealed class UpstreamResilienceTests(EdgeFixture edge) : IClassFixture<Ed
     }
 
     /// <summary>The in-memory store, telling each appended event to the test (a stream nobody reads is seen here only).</summary>
-    private sealed class RecordingStore(InMemoryStreamStore inner, Action<string, StreamEvent> appended) : IStreamStore
+    private sealed class RecordingStore(InMemoryStreamStore inner, Action<string, StreamEvent> appended) : DelegatingStore(inner)
     {
-        public event Action<string>? CancelRequested
+        public override async ValueTask<long> AppendAsync(string streamId, StreamEvent streamEvent, CancellationToken cancellationToken = default)
         {
-            add => inner.CancelRequested += value;
-            remove => inner.CancelRequested -= value;
-        }
-
-        public long HeldBytes => inner.HeldBytes;
-
-        public ValueTask<bool> CreateAsync(string streamId, StreamInfo info, CancellationToken cancellationToken = default) => inner.CreateAsync(streamId, info, cancellationToken);
-
-        public ValueTask<StreamInfo?> GetInfoAsync(string streamId, CancellationToken cancellationToken = default) => inner.GetInfoAsync(streamId, cancellationToken);
-
-        public async ValueTask<long> AppendAsync(string streamId, StreamEvent streamEvent, CancellationToken cancellationToken = default)
-        {
-            var seq = await inner.AppendAsync(streamId, streamEvent, cancellationToken);
+            var seq = await base.AppendAsync(streamId, streamEvent, cancellationToken);
             appended(streamId, streamEvent);
             return seq;
         }
-
-        public ValueTask<long?> GetLastSeqAsync(string streamId, CancellationToken cancellationToken = default) => inner.GetLastSeqAsync(streamId, cancellationToken);
-
-        public IAsyncEnumerable<StoredEvent> ReadAsync(string streamId, long afterSeq, CancellationToken cancellationToken = default) => inner.ReadAsync(streamId, afterSeq, cancellationToken);
-
-        public ValueTask<bool> IsReadElsewhereAsync(string streamId, CancellationToken cancellationToken = default) => inner.IsReadElsewhereAsync(streamId, cancellationToken);
-
-        public ValueTask RequestCancelAsync(string streamId, CancellationToken cancellationToken = default) => inner.RequestCancelAsync(streamId, cancellationToken);
-
-        public ValueTask RemoveAsync(string streamId, CancellationToken cancellationToken = default) => inner.RemoveAsync(streamId, cancellationToken);
     }
 
     private static string Answer(string model, int tokens) => SimulatedAnswer.For(model, [ChatMessage.User(Prompt)], tokens: tokens).Text;

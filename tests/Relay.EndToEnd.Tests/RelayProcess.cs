@@ -148,19 +148,7 @@ internal sealed class RelayProcess : IAsyncDisposable
     public static string Visible(string terminalOutput) => TerminalScreen.Render(terminalOutput);
 
     /// <summary>The repository's root (where Relay.slnx is).</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Relay.slnx")))
-            {
-                root = root.Parent;
-            }
-
-            return root?.FullName ?? throw new InvalidOperationException("Relay.slnx not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepositoryRoot => ExternalServers.RepositoryRoot;
 
     private static (string Exe, string[] Prefix) Executable()
     {

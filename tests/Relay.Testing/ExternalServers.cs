@@ -35,16 +35,20 @@ public static class ExternalServers
     }
 
     /// <summary>Completes once <c>GET health/ready</c> under <paramref name="root"/> answers 2xx (an edge is ready to serve).</summary>
-    public static async Task WaitReadyAsync(Uri root, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task WaitReadyAsync(Uri root, TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitAnswerAsync(root, status => (int)status is >= 200 and < 300, timeout, cancellationToken);
+
+    /// <summary>Completes once <c>GET health/ready</c> under <paramref name="root"/> answers with a status <paramref name="ready"/> accepts.</summary>
+    public static async Task WaitAnswerAsync(Uri root, Func<System.Net.HttpStatusCode, bool> ready, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = root };
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         while (true)
         {
-            using (var ready = await http.GetAsync("health/ready", deadline.Token))
+            using (var response = await http.GetAsync("health/ready", deadline.Token))
             {
-                if (ready.IsSuccessStatusCode)
+                if (ready(response.StatusCode))
                 {
                     return;
                 }
@@ -52,6 +56,21 @@ public static class ExternalServers
 
             // Not ready yet (the upstream or Redis is being checked): ask again shortly, bounded by the deadline.
             await Task.Delay(20, deadline.Token);
+        }
+    }
+
+    /// <summary>The repository's root (where Relay.slnx is), found above the running tests.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Relay.slnx")))
+            {
+                root = root.Parent;
+            }
+
+            return root?.FullName ?? throw new InvalidOperationException("Relay.slnx not found above " + AppContext.BaseDirectory);
         }
     }
 

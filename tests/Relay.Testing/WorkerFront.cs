@@ -21,19 +21,7 @@ public sealed class WorkerFront : IAsyncDisposable
     public Uri Url { get; }
 
     /// <summary>The Worker's folder.</summary>
-    public static string Folder
-    {
-        get
-        {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Relay.slnx")))
-            {
-                root = root.Parent;
-            }
-
-            return Path.Combine(root?.FullName ?? throw new InvalidOperationException("Relay.slnx not found above " + AppContext.BaseDirectory), "deploy", "cloudflare");
-        }
-    }
+    public static string Folder => Path.Combine(ExternalServers.RepositoryRoot, "deploy", "cloudflare");
 
     private static string Wrangler => Path.Combine(Folder, "node_modules", "wrangler", "bin", "wrangler.js");
 
@@ -70,7 +58,9 @@ public sealed class WorkerFront : IAsyncDisposable
         try
         {
             await ExternalServers.WaitForPortAsync(port, TimeSpan.FromSeconds(60), cancellationToken);
-            await WaitServingAsync(worker.Url, cancellationToken);
+            // Any answer from an origin (an edge, the simulator) but 502 and 503: a dead origin met round robin, or
+            // wrangler still loading the Worker.
+            await ExternalServers.WaitAnswerAsync(worker.Url, status => status is not (System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable), TimeSpan.FromSeconds(60), cancellationToken);
         }
         catch (Exception ex)
         {
@@ -80,30 +70,6 @@ public sealed class WorkerFront : IAsyncDisposable
         }
 
         return worker;
-    }
-
-    /// <summary>
-    /// Completes once the Worker answers from an origin: any status but 502 and 503 (a dead origin met round robin, or
-    /// wrangler still loading the Worker), whatever the origin is (an edge, the simulator).
-    /// </summary>
-    private static async Task WaitServingAsync(Uri url, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { BaseAddress = url };
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            using (var response = await http.GetAsync("health/ready", deadline.Token))
-            {
-                if (response.StatusCode is not (System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable))
-                {
-                    return;
-                }
-            }
-
-            // Not serving yet: ask again shortly (a readiness probe, bounded by the deadline).
-            await Task.Delay(20, deadline.Token);
-        }
     }
 
     public async ValueTask DisposeAsync()
