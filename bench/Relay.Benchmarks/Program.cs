@@ -2,7 +2,7 @@ using Relay.Benchmarks;
 using Relay.Benchmarks.Reliability;
 
 // Side-by-side figures on loopback against the simulator, each beside its target.
-// Usage: dotnet run -c Release --project bench/Relay.Benchmarks -- [latency|cpu|memory|concurrency|resume|micro|simulator|redis|reliability|all|screenshot] [--quick]
+// Usage: dotnet run -c Release --project bench/Relay.Benchmarks -- [latency|cpu|startup|memory|concurrency|resume|micro|simulator|redis|reliability|all|screenshot] [--quick]
 // Only a full `all` run rewrites docs/performance.md and docs/perf/*.png; a full `reliability` or `all` run rewrites docs/reliability.md.
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
@@ -34,6 +34,11 @@ if (scenario is "latency" or "all")
 if (scenario is "cpu" or "all")
 {
     await CpuScenario.RunAsync(report, quick, ct);
+}
+
+if (scenario is "startup" or "all")
+{
+    await StartupScenario.RunAsync(report, quick, ct);
 }
 
 if (scenario is "memory" or "all")
