@@ -70,17 +70,30 @@ internal static class CpuScenario
 
         // Per event, also through the Cloudflare Worker in workerd, in front of the simulator as nginx is (no target: it is
         // a JavaScript runtime, reported beside nginx for whoever fronts the edge with it).
-        var latencyLanes = lanes.Select(l => (l.Name, l.Url, l.Body)).ToList();
+        var latencyLanes = lanes.Select(l => (l.Name, l.Url, l.Body, Http: http)).ToList();
         await using var worker = WorkerFront.Missing is null ? await WorkerFront.StartAsync([servers.SimulatorUrl], ct) : null;
         if (worker is not null)
         {
-            latencyLanes.Add((LatencyScenario.LocalWorkerd, new Uri(worker.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}"));
+            latencyLanes.Add((LatencyScenario.LocalWorkerd, new Uri(worker.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", http));
         }
 
-        await PerEventLatencyAsync(report, servers, http, [.. latencyLanes], quick, ct);
+        // And through the Portkey gateway, a peer users pick, for its latency per event and its memory after the same run.
+        await using var portkey = PortkeyGateway.Missing is null ? await PortkeyGateway.StartAsync(new Uri(servers.SimulatorUrl, "api/v1/"), ct) : null;
+        using var portkeyHttp = portkey?.CreateClient();
+        if (portkey is not null && portkeyHttp is not null)
+        {
+            latencyLanes.Add((LatencyScenario.Portkey, new Uri(portkey.Url, "v1/chat/completions"), Question + ",\"stream\":true}", portkeyHttp));
+        }
+
+        await PerEventLatencyAsync(report, servers, [.. latencyLanes], quick, ct);
 
         // Resident memory right after the run (its streams still in their grace period), beside nginx's.
         report.Add("resident memory after the run, nginx (master and workers)", ProcessCpu.ResidentMb(servers.Nginx.ProcessId, withChildren: true), "MB");
+        if (portkey is not null)
+        {
+            report.Add($"resident memory after the run, {LatencyScenario.Portkey}", ProcessCpu.ResidentMb(portkey.ProcessId), "MB");
+        }
+
         report.Add("resident memory after the run, edge", ProcessCpu.ResidentMb(servers.EdgePid), "MB", 64);
     }
 
@@ -89,10 +102,10 @@ internal static class CpuScenario
     /// <c>stamp</c>), and this process subtracts that from its own clock when it reads the event, through nginx and
     /// through each edge endpoint, lanes interleaved. The edge's p99 beside nginx's is the figure.
     /// </summary>
-    private static async Task PerEventLatencyAsync(Report report, Servers servers, HttpClient http, (string Name, Uri Url, string Body)[] lanes, bool quick, CancellationToken ct)
+    private static async Task PerEventLatencyAsync(Report report, Servers servers, (string Name, Uri Url, string Body, HttpClient Http)[] lanes, bool quick, CancellationToken ct)
     {
         var (streams, tokens, concurrency, rounds) = quick ? (10, 50, 5, 1) : (60, 200, 10, 3);
-        await servers.KnobsAsync(http, $"tokens={tokens};interval=5ms;comments=0;stamp=1", ct);
+        await servers.KnobsAsync(lanes[0].Http, $"tokens={tokens};interval=5ms;comments=0;stamp=1", ct);
         var latencies = lanes.Select(_ => new List<double>()).ToArray();
         for (var round = 0; round < rounds; round++)
         {
@@ -102,7 +115,7 @@ internal static class CpuScenario
                 var sink = latencies[l];
                 await Parallel.ForEachAsync(Enumerable.Range(0, streams / rounds), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (_, token) =>
                 {
-                    var mine = await ReadStampsAsync(http, lane.Url, lane.Body, token);
+                    var mine = await ReadStampsAsync(lane.Http, lane.Url, lane.Body, token);
                     lock (sink)
                     {
                         sink.AddRange(mine);
@@ -120,7 +133,7 @@ internal static class CpuScenario
             {
                 report.Add($"per-event latency, {lanes[l].Name}, p99", nginxP99, "ms");
             }
-            else if (lanes[l].Name == LatencyScenario.LocalWorkerd)
+            else if (lanes[l].Name is LatencyScenario.LocalWorkerd or LatencyScenario.Portkey)
             {
                 report.Add($"per-event latency, {lanes[l].Name}, p99", Percentiles.Of(latencies[l], 99), "ms");
             }

@@ -7,7 +7,7 @@ namespace Relay.Benchmarks;
 /// <summary>
 /// Time to first token and inter-chunk gaps, interleaved one stream at a time: straight to the simulator, through
 /// nginx (proxy_buffering off) when it is on PATH, through deploy/cloudflare's Worker in workerd when wrangler is installed,
-/// and through the edge on both of its ways in. Then the promise
+/// through the Portkey gateway when bench/portkey is installed, and through the edge on both of its ways in. Then the promise
 /// end to end with a realistic simulator: first token within 500 ms, no gap over 100 ms.
 /// </summary>
 internal static class LatencyScenario
@@ -16,6 +16,9 @@ internal static class LatencyScenario
 
     /// <summary>The Worker lane's name: workerd on this machine, not Cloudflare's network.</summary>
     public const string LocalWorkerd = "local workerd (Cloudflare Worker, wrangler dev)";
+
+    /// <summary>The Portkey lane's name.</summary>
+    public const string Portkey = "Portkey gateway (npm @portkey-ai/gateway)";
 
     public static async Task RunAsync(Report report, Plots plots, bool quick, CancellationToken ct)
     {
@@ -26,18 +29,21 @@ internal static class LatencyScenario
         // The Cloudflare Worker in workerd (wrangler dev), in front of the simulator as nginx is: labelled "local workerd",
         // since it is the runtime on this machine, not Cloudflare's network.
         WorkerFront? worker = WorkerFront.Missing is null ? await WorkerFront.StartAsync([sim.RootUrl], ct) : null;
+        PortkeyGateway? portkey = PortkeyGateway.Missing is null ? await PortkeyGateway.StartAsync(sim.BaseUrl, ct) : null;
+        using var http = new HttpClient();
+        using var portkeyHttp = portkey?.CreateClient();
         try
         {
             var tokens = quick ? 100 : 1000;
-            var paths = new List<(string Name, Uri Url, string Body, string Delta)>
+            var paths = new List<(string Name, Uri Url, string Body, string Delta, HttpClient Http)>
             {
-                ("direct to the simulator", new Uri(sim.BaseUrl, "chat/completions"), Question + ",\"stream\":true}", "message"),
-                ("edge /v1/chat/stream", new Uri(edge.Url, "v1/chat/stream"), Question + "}", "delta"),
-                ("edge /v1/chat/completions", new Uri(edge.Url, "v1/chat/completions"), Question + ",\"stream\":true}", "message"),
+                ("direct to the simulator", new Uri(sim.BaseUrl, "chat/completions"), Question + ",\"stream\":true}", "message", http),
+                ("edge /v1/chat/stream", new Uri(edge.Url, "v1/chat/stream"), Question + "}", "delta", http),
+                ("edge /v1/chat/completions", new Uri(edge.Url, "v1/chat/completions"), Question + ",\"stream\":true}", "message", http),
             };
             if (nginx is not null)
             {
-                paths.Insert(1, ("nginx (proxy_buffering off)", new Uri(nginx.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", "message"));
+                paths.Insert(1, ("nginx (proxy_buffering off)", new Uri(nginx.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", "message", http));
             }
             else
             {
@@ -46,16 +52,24 @@ internal static class LatencyScenario
 
             if (worker is not null)
             {
-                paths.Insert(nginx is null ? 1 : 2, (LocalWorkerd, new Uri(worker.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", "message"));
+                paths.Insert(nginx is null ? 1 : 2, (LocalWorkerd, new Uri(worker.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", "message", http));
             }
             else
             {
                 report.Note($"The Worker lane was skipped: {WorkerFront.Missing}.");
             }
 
+            if (portkey is not null && portkeyHttp is not null)
+            {
+                paths.Insert(1, (Portkey, new Uri(portkey.Url, "v1/chat/completions"), Question + ",\"stream\":true}", "message", portkeyHttp));
+            }
+            else
+            {
+                report.Note($"The Portkey lane was skipped: {PortkeyGateway.Missing}.");
+            }
+
             var first = paths.ToDictionary(p => p.Name, _ => new List<double>());
             var gaps = paths.ToDictionary(p => p.Name, _ => new List<double>());
-            using var http = new HttpClient();
 
             // First token: many short streams, so p99 is a percentile and not the one slowest run. Gaps: long streams.
             var firstRuns = quick ? 20 : 300;
@@ -68,9 +82,9 @@ internal static class LatencyScenario
                 sim.DefaultKnobs = knobs;
                 for (var i = 0; i < count + warmUp; i++)
                 {
-                    foreach (var (name, url, body, delta) in paths)
+                    foreach (var (name, url, body, delta, client) in paths)
                     {
-                        var r = await StreamProbe.RunAsync(http, url, body, delta, ct);
+                        var r = await StreamProbe.RunAsync(client, url, body, delta, ct);
                         if (i >= warmUp)
                         {
                             record(name, r);
@@ -80,7 +94,7 @@ internal static class LatencyScenario
             }
 
             Console.WriteLine($"latency, simulator ttft 0 and 1 ms pacing, interleaved: first token over {firstRuns} 3-token streams per path, gaps over {runs} {tokens}-token streams:");
-            foreach (var (name, _, _, _) in paths)
+            foreach (var (name, _, _, _, _) in paths)
             {
                 Console.WriteLine($"  first token, {name}: {Percentiles.Describe(first[name], "ms")}");
                 Console.WriteLine($"  inter-chunk gap, {name}: {Percentiles.Describe(gaps[name], "ms")}");
@@ -108,9 +122,24 @@ internal static class LatencyScenario
                     report.Add($"added first token, {LocalWorkerd}, p{p}", Added(LocalWorkerd), "ms");
                 }
 
+                if (portkey is not null)
+                {
+                    report.Add($"added first token, {Portkey}, p{p}", Added(Portkey), "ms");
+                }
+
                 foreach (var path in new[] { "edge /v1/chat/stream", "edge /v1/chat/completions" })
                 {
                     report.Add($"added first token, {path}, p{p}", Added(path), "ms", nginxAdded + 0.5, nginxAdded is null ? "nginx's + 0.5 ms (no nginx)" : null);
+                }
+            }
+
+            if (portkey is not null)
+            {
+                // Against a gateway users pick: the edge's added first token at least 30x below Portkey's.
+                foreach (var path in new[] { "edge /v1/chat/stream", "edge /v1/chat/completions" })
+                {
+                    var edgeAdded = Math.Max(0.001, Percentiles.Of(first[path], 50) - Percentiles.Of(first[Direct], 50));
+                    report.AddAtLeast($"added first token p50, {Portkey} / {path}", (Percentiles.Of(first[Portkey], 50) - Percentiles.Of(first[Direct], 50)) / edgeAdded, "x", 30);
                 }
             }
 
@@ -154,6 +183,11 @@ internal static class LatencyScenario
             if (worker is not null)
             {
                 await worker.DisposeAsync();
+            }
+
+            if (portkey is not null)
+            {
+                await portkey.DisposeAsync();
             }
         }
     }

@@ -72,7 +72,7 @@ internal sealed class Report
         }
 
         md.Append("Reproduce: `ulimit -n 65536; dotnet run -c Release --project bench/Relay.Benchmarks -- all` (nginx and redis-server on PATH for those comparisons; ")
-            .Append("about 10 minutes). `-- <scenario> --quick` runs one scenario small; CI runs `all --quick` so the benchmark cannot rot, without gating on its timings.\n");
+            .Append("`npm ci` in deploy/cloudflare and in bench/portkey for the workerd and Portkey lanes; about 25 minutes). `-- <scenario> --quick` runs one scenario small; CI runs `all --quick` so the benchmark cannot rot, without gating on its timings.\n");
         File.WriteAllText(path, md.ToString());
         Console.WriteLine($"wrote {path}");
     }
