@@ -129,7 +129,9 @@ internal static class LatencyScenario
 
                 foreach (var path in new[] { "edge /v1/chat/stream", "edge /v1/chat/completions" })
                 {
-                    report.Add($"added first token, {path}, p{p}", Added(path), "ms", nginxAdded + 0.5, nginxAdded is null ? "nginx's + 0.5 ms (no nginx)" : null);
+                    // The median within nginx's + 0.3 ms (the per-token cost issue); the tail within nginx's + 0.5 ms.
+                    var slack = p == 50 ? 0.3 : 0.5;
+                    report.Add($"added first token, {path}, p{p}", Added(path), "ms", nginxAdded + slack, nginxAdded is null ? $"nginx's + {slack} ms (no nginx)" : null);
                 }
             }
 
