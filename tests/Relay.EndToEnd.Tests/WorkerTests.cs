@@ -90,7 +90,7 @@ public sealed class WorkerTests(WorkerFixture stack) : IClassFixture<WorkerFixtu
     }
 
     [Fact]
-    public async Task SIGINT_to_relay_ask_and_a_dropped_completions_stream_abort_the_upstream_within_a_second()
+    public async Task SIGINT_to_relay_ask_and_a_dropped_completions_stream_abort_the_upstream()
     {
         stack.Require();
         using var _ = Scenario.Timed("worker: SIGINT and a dropped client reach the upstream");
@@ -121,8 +121,11 @@ public sealed class WorkerTests(WorkerFixture stack) : IClassFixture<WorkerFixtu
             Assert.True(await body.ReadAsync(new byte[4096], Ct) > 0);
         }
 
+        // Typically a few ms; this path crosses wrangler dev's Node proxy and workerd (two more processes), and on a loaded
+        // 2-core CI machine it once took over a second, so the bound is 5 s: still half of the 10 s the answer would run
+        // (5,000 tokens at 2 ms) had the drop not reached the upstream.
         var dropped = Stopwatch.GetTimestamp();
-        await Simulator.WaitForAbortsAsync((int)aborts + 2, Ct).WaitAsync(TimeSpan.FromSeconds(1), Ct);
+        await Simulator.WaitForAbortsAsync((int)aborts + 2, Ct).WaitAsync(TimeSpan.FromSeconds(5), Ct);
         TestContext.Current.SendDiagnosticMessage($"worker: dropped completions stream to upstream abort: {Stopwatch.GetElapsedTime(dropped).TotalMilliseconds:0} ms");
         Simulator.Gates.Release("worker-sigint");
     }
