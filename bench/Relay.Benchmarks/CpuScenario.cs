@@ -5,33 +5,45 @@ using Relay.Testing;
 namespace Relay.Benchmarks;
 
 /// <summary>
-/// CPU per relayed token, side by side: the simulator, the Release edge, nginx (a master and a worker per core) and this
-/// load generator each in their own process; the upstream paced so each event is its own write. Each server's own CPU
-/// (utime + stime from /proc, nginx's workers summed) over the lanes' rounds, interleaved, divided by the tokens relayed.
+/// CPU per relayed token, side by side: the simulator, the Release edge (in-memory and Redis-backed), nginx (a master and a
+/// worker per core) and this load generator each in their own process; the upstream paced so each event is its own write.
+/// Each server's own CPU (utime + stime from /proc, nginx's workers summed) over the lanes' rounds, interleaved, divided by
+/// the tokens relayed. Then latency per event, and resident memory after the run and under 1,000 held streams.
 /// </summary>
 internal static class CpuScenario
 {
+    private const string RedisLane = "edge /v1/chat/stream, Redis-backed store";
     private const string Question = "{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story\"}]";
 
     public static async Task RunAsync(Report report, bool quick, CancellationToken ct)
     {
-        if (ExternalServers.Missing("nginx") is { } missing)
+        var (streams, tokens, concurrency, rounds) = quick ? (20, 100, 10, 2) : (500, 500, 40, 5);
+        await using var servers = await BenchServers.StartAsync(streams * 4, withRedis: true, ct);
+        if (servers.Nginx is not { } nginx)
         {
-            report.Note($"CPU per token skipped: {missing}.");
+            report.Note($"CPU per token skipped: {ExternalServers.Missing("nginx")}.");
             return;
         }
 
-        var (streams, tokens, concurrency, rounds) = quick ? (20, 100, 10, 2) : (500, 500, 40, 5);
-        await using var servers = await Servers.StartAsync(streams, ct);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
         await servers.KnobsAsync(http, $"tokens={tokens};interval=5ms;comments=0", ct);
 
-        var lanes = new (string Name, Uri Url, string Body, string End, Func<double> Cpu)[]
+        var edgePid = servers.Edge.ProcessId;
+        var lanes = new List<(string Name, Uri Url, string Body, string End, Func<double> Cpu)>
         {
-            ("nginx", new Uri(servers.Nginx.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", "[DONE]", () => ProcessCpu.TotalMs(servers.Nginx.ProcessId, withChildren: true)),
-            ("edge /v1/chat/stream", new Uri(servers.Edge.Url, "v1/chat/stream"), Question + "}", "event: done", () => ProcessCpu.TotalMs(servers.EdgePid)),
-            ("edge /v1/chat/completions", new Uri(servers.Edge.Url, "v1/chat/completions"), Question + ",\"stream\":true}", "[DONE]", () => ProcessCpu.TotalMs(servers.EdgePid)),
+            ("nginx", new Uri(nginx.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", "[DONE]", () => ProcessCpu.TotalMs(nginx.ProcessId, withChildren: true)),
+            ("edge /v1/chat/stream", new Uri(servers.Edge.Url, "v1/chat/stream"), Question + "}", "event: done", () => ProcessCpu.TotalMs(edgePid)),
+            ("edge /v1/chat/completions", new Uri(servers.Edge.Url, "v1/chat/completions"), Question + ",\"stream\":true}", "[DONE]", () => ProcessCpu.TotalMs(edgePid)),
         };
+        if (servers.RedisEdge is { } redisEdge)
+        {
+            // The store shared by instances: every event also goes to Redis (XADD) and back (XREAD) before it is written.
+            lanes.Add((RedisLane, new Uri(redisEdge.Url, "v1/chat/stream"), Question + "}", "event: done", () => ProcessCpu.TotalMs(redisEdge.ProcessId)));
+        }
+        else
+        {
+            report.Note("The Redis-backed CPU lane was skipped: redis-server is not on PATH.");
+        }
 
         // Warm-up: JIT, connection pools, thread pools, for every lane.
         foreach (var lane in lanes)
@@ -41,15 +53,15 @@ internal static class CpuScenario
 
         // Per round and lane: µs of the server's CPU per token. The machine's speed drifts between rounds (a shared VM), so
         // the ratios to nginx are taken within each round and their median reported.
-        var perToken = new List<double>[lanes.Length];
-        for (var l = 0; l < lanes.Length; l++)
+        var perToken = new List<double>[lanes.Count];
+        for (var l = 0; l < lanes.Count; l++)
         {
             perToken[l] = [];
         }
 
         for (var round = 0; round < rounds; round++)
         {
-            for (var l = 0; l < lanes.Length; l++)
+            for (var l = 0; l < lanes.Count; l++)
             {
                 var before = lanes[l].Cpu();
                 var completed = await RunBatchAsync(http, lanes[l].Url, lanes[l].Body, lanes[l].End, streams / rounds, concurrency, ct);
@@ -60,17 +72,19 @@ internal static class CpuScenario
         Console.WriteLine($"CPU per relayed token, {streams} streams of {tokens} tokens per lane, {concurrency} at a time, 5 ms pacing, median of {rounds} interleaved rounds:");
         var nginxUs = Percentiles.Of(perToken[0], 50);
         report.Add("CPU per relayed token, nginx", nginxUs, "µs");
-        for (var l = 1; l < lanes.Length; l++)
+        for (var l = 1; l < lanes.Count; l++)
         {
+            // The in-memory edge within 2x nginx's CPU (2.5x is the floor); the Redis-backed one within 3x.
+            var most = lanes[l].Name == RedisLane ? 3 : 2;
             var us = Percentiles.Of(perToken[l], 50);
-            var ratio = Percentiles.Of([.. perToken[l].Zip(perToken[0], (edge, nginx) => edge / nginx)], 50);
-            report.Add($"CPU per relayed token, {lanes[l].Name}", us, "µs", 2 * nginxUs, string.Create(CultureInfo.InvariantCulture, $"<= 2x nginx ({2 * nginxUs:0.#} µs)"));
-            report.Add($"CPU per relayed token, {lanes[l].Name} / nginx", ratio, "x", 2);
+            var ratio = Percentiles.Of([.. perToken[l].Zip(perToken[0], (edge, n) => edge / n)], 50);
+            report.Add($"CPU per relayed token, {lanes[l].Name}", us, "µs", most * nginxUs, string.Create(CultureInfo.InvariantCulture, $"<= {most}x nginx ({most * nginxUs:0.#} µs)"));
+            report.Add($"CPU per relayed token, {lanes[l].Name} / nginx", ratio, "x", most);
         }
 
         // Per event, also through the Cloudflare Worker in workerd, in front of the simulator as nginx is (no target: it is
         // a JavaScript runtime, reported beside nginx for whoever fronts the edge with it).
-        var latencyLanes = lanes.Select(l => (l.Name, l.Url, l.Body, Http: http)).ToList();
+        var latencyLanes = lanes.Where(l => l.Name != RedisLane).Select(l => (l.Name, l.Url, l.Body, Http: http)).ToList();
         await using var worker = WorkerFront.Missing is null ? await WorkerFront.StartAsync([servers.SimulatorUrl], ct) : null;
         if (worker is not null)
         {
@@ -88,13 +102,55 @@ internal static class CpuScenario
         await PerEventLatencyAsync(report, servers, [.. latencyLanes], quick, ct);
 
         // Resident memory right after the run (its streams still in their grace period), beside nginx's.
-        report.Add("resident memory after the run, nginx (master and workers)", ProcessCpu.ResidentMb(servers.Nginx.ProcessId, withChildren: true), "MB");
+        report.Add("resident memory after the run, nginx (master and workers)", ProcessCpu.ResidentMb(nginx.ProcessId, withChildren: true), "MB");
         if (portkey is not null)
         {
             report.Add($"resident memory after the run, {LatencyScenario.Portkey}", ProcessCpu.ResidentMb(portkey.ProcessId), "MB");
         }
 
-        report.Add("resident memory after the run, edge", ProcessCpu.ResidentMb(servers.EdgePid), "MB", 64);
+        report.Add("resident memory after the run, edge", ProcessCpu.ResidentMb(edgePid), "MB", 64);
+        await HeldMemoryAsync(report, servers, http, quick ? 100 : 1000, ct);
+    }
+
+    /// <summary>Resident memory of the edge and of nginx while each holds the same streams open (a token every 2 s).</summary>
+    private static async Task HeldMemoryAsync(Report report, BenchServers servers, HttpClient http, int held, CancellationToken ct)
+    {
+        await servers.KnobsAsync(http, "tokens=3;interval=2s;comments=0", ct);
+        foreach (var (name, url, body, pid) in new[]
+        {
+            ("nginx (master and workers)", new Uri(servers.Nginx!.Url, "api/v1/chat/completions"), Question + ",\"stream\":true}", servers.Nginx.ProcessId),
+            ("edge", new Uri(servers.Edge.Url, "v1/chat/stream"), Question + "}", servers.Edge.ProcessId),
+        })
+        {
+            // Every stream has its first token before the reading: all of them are open in the server then.
+            using var allOpen = new CountdownEvent(held);
+            var streams = Enumerable.Range(0, held).Select(_ => HoldAsync(http, url, body, allOpen, ct)).ToList();
+            await Task.Run(() => allOpen.Wait(ct), ct);
+            report.Add($"resident memory with {held} streams held, {name}", ProcessCpu.ResidentMb(pid, withChildren: name.StartsWith("nginx", StringComparison.Ordinal)), "MB");
+            await Task.WhenAll(streams);
+        }
+    }
+
+    private static async Task HoldAsync(HttpClient http, Uri url, string body, CountdownEvent firstToken, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[4096];
+        var signalled = false;
+        while (await stream.ReadAsync(buffer, ct) is var read && read > 0)
+        {
+            if (!signalled && buffer.AsSpan(0, read).IndexOf("\"content\""u8) >= 0)
+            {
+                signalled = true;
+                firstToken.Signal();
+            }
+        }
+
+        if (!signalled)
+        {
+            firstToken.Signal(); // a stream that failed still counts down, so the reading is not held forever
+        }
     }
 
     /// <summary>
@@ -102,7 +158,7 @@ internal static class CpuScenario
     /// <c>stamp</c>), and this process subtracts that from its own clock when it reads the event, through nginx and
     /// through each edge endpoint, lanes interleaved. The edge's p99 beside nginx's is the figure.
     /// </summary>
-    private static async Task PerEventLatencyAsync(Report report, Servers servers, (string Name, Uri Url, string Body, HttpClient Http)[] lanes, bool quick, CancellationToken ct)
+    private static async Task PerEventLatencyAsync(Report report, BenchServers servers, (string Name, Uri Url, string Body, HttpClient Http)[] lanes, bool quick, CancellationToken ct)
     {
         var (streams, tokens, concurrency, rounds) = quick ? (10, 50, 5, 1) : (60, 200, 10, 3);
         await servers.KnobsAsync(lanes[0].Http, $"tokens={tokens};interval=5ms;comments=0;stamp=1", ct);
@@ -213,58 +269,5 @@ internal static class CpuScenario
         }
 
         return Encoding.ASCII.GetString(buffer, 0, tail).Contains(end, StringComparison.Ordinal);
-    }
-
-    /// <summary>The simulator and the edge as their own processes, and nginx in front of the simulator.</summary>
-    private sealed class Servers : IAsyncDisposable
-    {
-        private readonly ServerProcess _simulator;
-
-        private Servers(ServerProcess simulator, Uri simulatorUrl, EdgeProcess edge, int edgePid, NginxServer nginx)
-        {
-            (_simulator, SimulatorUrl, Edge, EdgePid, Nginx) = (simulator, simulatorUrl, edge, edgePid, nginx);
-        }
-
-        public Uri SimulatorUrl { get; }
-
-        public EdgeProcess Edge { get; }
-
-        public int EdgePid { get; }
-
-        public NginxServer Nginx { get; }
-
-        public static async Task<Servers> StartAsync(int streams, CancellationToken ct)
-        {
-            var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? ExternalServers.Find("dotnet") ?? "dotnet";
-            var url = new Uri($"http://127.0.0.1:{ExternalServers.FreePort().ToString(CultureInfo.InvariantCulture)}/");
-            var simulator = ServerProcess.Start(
-                dotnet,
-                [Path.Combine(AppContext.BaseDirectory, "Relay.Simulator.dll"), "--urls", url.ToString().TrimEnd('/'), "--Simulator:TimeToFirstToken=00:00:00"],
-                readyLine: "Relay simulator:");
-            await simulator.Ready.WaitAsync(TimeSpan.FromSeconds(30), ct);
-            var edge = await EdgeProcess.StartAsync(
-                new Dictionary<string, string?>
-                {
-                    ["OPENROUTER_BASE_URL"] = new Uri(url, "api/v1/").ToString(),
-                    ["RELAY_RATE_LIMIT"] = "0",
-                    ["RELAY_MAX_STREAMS"] = "100000",
-                },
-                cancellationToken: ct);
-            var nginx = await NginxServer.StartAsync([url], allCores: true, workerConnections: Math.Max(1024, streams * 4), ct);
-            return new Servers(simulator, url, edge, edge.ProcessId, nginx);
-        }
-
-        public async Task KnobsAsync(HttpClient http, string knobs, CancellationToken ct)
-        {
-            using var response = await http.PutAsync(new Uri(SimulatorUrl, "sim/knobs"), new StringContent(knobs), ct);
-            response.EnsureSuccessStatusCode();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Nginx.DisposeAsync();
-            await Edge.DisposeAsync();
-            await _simulator.DisposeAsync();
-        }
     }
 }

@@ -1,5 +1,3 @@
-using Relay.Edge;
-using Relay.Simulator;
 using Relay.Testing;
 
 namespace Relay.Benchmarks;
@@ -22,14 +20,16 @@ internal static class LatencyScenario
 
     public static async Task RunAsync(Report report, Plots plots, bool quick, CancellationToken ct)
     {
-        await using var sim = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.FromMilliseconds(1) }, ct);
-        await using var edge = await EdgeHost.StartAsync(new Dictionary<string, string?> { ["OPENROUTER_BASE_URL"] = sim.BaseUrl.ToString(), ["RELAY_RATE_LIMIT"] = "0" }, cancellationToken: ct);
-        NginxServer? nginx = ExternalServers.Find("nginx") is null ? null : await NginxServer.StartAsync([sim.RootUrl], ct);
+        // The simulator and the edge as their own processes (the edge as published), as nginx is: this process only reads.
+        await using var servers = await BenchServers.StartAsync(1024, withRedis: false, ct);
+        var nginx = servers.Nginx;
+        var upstream = new Uri(servers.SimulatorUrl, "api/v1/");
+        var edgeUrl = servers.Edge.Url;
 
         // The Cloudflare Worker in workerd (wrangler dev), in front of the simulator as nginx is: labelled "local workerd",
         // since it is the runtime on this machine, not Cloudflare's network.
-        WorkerFront? worker = WorkerFront.Missing is null ? await WorkerFront.StartAsync([sim.RootUrl], ct) : null;
-        PortkeyGateway? portkey = PortkeyGateway.Missing is null ? await PortkeyGateway.StartAsync(sim.BaseUrl, ct) : null;
+        WorkerFront? worker = WorkerFront.Missing is null ? await WorkerFront.StartAsync([servers.SimulatorUrl], ct) : null;
+        PortkeyGateway? portkey = PortkeyGateway.Missing is null ? await PortkeyGateway.StartAsync(upstream, ct) : null;
         using var http = new HttpClient();
         using var portkeyHttp = portkey?.CreateClient();
         try
@@ -37,9 +37,9 @@ internal static class LatencyScenario
             var tokens = quick ? 100 : 1000;
             var paths = new List<(string Name, Uri Url, string Body, string Delta, HttpClient Http)>
             {
-                ("direct to the simulator", new Uri(sim.BaseUrl, "chat/completions"), Question + ",\"stream\":true}", "message", http),
-                ("edge /v1/chat/stream", new Uri(edge.Url, "v1/chat/stream"), Question + "}", "delta", http),
-                ("edge /v1/chat/completions", new Uri(edge.Url, "v1/chat/completions"), Question + ",\"stream\":true}", "message", http),
+                ("direct to the simulator", new Uri(upstream, "chat/completions"), Question + ",\"stream\":true}", "message", http),
+                ("edge /v1/chat/stream", new Uri(edgeUrl, "v1/chat/stream"), Question + "}", "delta", http),
+                ("edge /v1/chat/completions", new Uri(edgeUrl, "v1/chat/completions"), Question + ",\"stream\":true}", "message", http),
             };
             if (nginx is not null)
             {
@@ -74,12 +74,12 @@ internal static class LatencyScenario
             // First token: many short streams, so p99 is a percentile and not the one slowest run. Gaps: long streams.
             var firstRuns = quick ? 20 : 300;
             var runs = quick ? 3 : 20;
-            await InterleaveAsync($"tokens=3", firstRuns, 5, (name, r) => first[name].Add(r.FirstTokenMs));
-            await InterleaveAsync($"tokens={tokens}", runs, 1, (name, r) => gaps[name].AddRange(r.GapsMs));
+            await InterleaveAsync("tokens=3;interval=1ms", firstRuns, quick ? 5 : 200, (name, r) => first[name].Add(r.FirstTokenMs));
+            await InterleaveAsync($"tokens={tokens};interval=1ms", runs, 1, (name, r) => gaps[name].AddRange(r.GapsMs));
 
             async Task InterleaveAsync(string knobs, int count, int warmUp, Action<string, (double FirstTokenMs, List<double> GapsMs)> record)
             {
-                sim.DefaultKnobs = knobs;
+                await servers.KnobsAsync(http, knobs, ct);
                 for (var i = 0; i < count + warmUp; i++)
                 {
                     foreach (var (name, url, body, delta, client) in paths)
@@ -151,12 +151,12 @@ internal static class LatencyScenario
             }
 
             // The promise, end to end: a model that takes 200 ms to start and 20 ms per token.
-            sim.DefaultKnobs = $"tokens={(quick ? 50 : 200)};ttft=200ms;interval=20ms";
+            await servers.KnobsAsync(http, $"tokens={(quick ? 50 : 200)};ttft=200ms;interval=20ms", ct);
             var e2eFirst = new List<double>();
             var e2eGaps = new List<double>();
             for (var i = 0; i < (quick ? 3 : 20); i++)
             {
-                var r = await StreamProbe.RunAsync(http, new Uri(edge.Url, "v1/chat/stream"), Question + "}", "delta", ct);
+                var r = await StreamProbe.RunAsync(http, new Uri(edgeUrl, "v1/chat/stream"), Question + "}", "delta", ct);
                 e2eFirst.Add(r.FirstTokenMs);
                 e2eGaps.AddRange(r.GapsMs);
             }
@@ -169,19 +169,14 @@ internal static class LatencyScenario
             var retried = new List<double>();
             for (var i = 0; i < (quick ? 1 : 5); i++)
             {
-                sim.DefaultKnobs = "tokens=5;status=429;retry_after=1;status_count=1";
-                retried.Add((await StreamProbe.RunAsync(http, new Uri(edge.Url, "v1/chat/stream"), Question + "}", "delta", ct)).FirstTokenMs);
+                await servers.KnobsAsync(http, "tokens=5;status=429;retry_after=1;status_count=1", ct);
+                retried.Add((await StreamProbe.RunAsync(http, new Uri(edgeUrl, "v1/chat/stream"), Question + "}", "delta", ct)).FirstTokenMs);
             }
 
             report.Add("first token after an upstream 429 with Retry-After 1 s, retried by the edge, median", Percentiles.Of(retried, 50), "ms");
         }
         finally
         {
-            if (nginx is not null)
-            {
-                await nginx.DisposeAsync();
-            }
-
             if (worker is not null)
             {
                 await worker.DisposeAsync();

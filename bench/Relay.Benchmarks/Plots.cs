@@ -39,11 +39,15 @@ internal sealed class Plots(string directory)
         Save(plot, name);
     }
 
-    /// <summary>A line of y against x.</summary>
-    public void Curve(string name, string title, string xLabel, string yLabel, IReadOnlyList<double> xs, IReadOnlyList<double> ys, double? limit = null)
+    /// <summary>Lines of y against x, one per series.</summary>
+    public void Curves(string name, string title, string xLabel, string yLabel, IReadOnlyList<(string Label, List<double> Xs, List<double> Ys)> series, double? limit = null)
     {
         var plot = new Plot();
-        plot.Add.Scatter(xs.ToArray(), ys.ToArray()).LegendText = yLabel;
+        foreach (var (label, xs, ys) in series)
+        {
+            plot.Add.Scatter(xs.ToArray(), ys.ToArray()).LegendText = label;
+        }
+
         if (limit is { } l)
         {
             var line = plot.Add.HorizontalLine(l);

@@ -17,11 +17,11 @@ internal sealed class Report
         Console.WriteLine($"  {figure}: {text} (target {_rows[^1].Target}{(met is null ? "" : met.Value ? ", met" : ", NOT met")})");
     }
 
-    public void AddAtLeast(string figure, double measured, string unit, double floor)
+    public void AddAtLeast(string figure, double measured, string unit, double floor, string? target = null)
     {
         var met = measured >= floor;
         var text = string.Create(CultureInfo.InvariantCulture, $"{measured:0} {unit}");
-        _rows.Add((figure, text, string.Create(CultureInfo.InvariantCulture, $">= {floor:0} {unit}"), met));
+        _rows.Add((figure, text, target ?? string.Create(CultureInfo.InvariantCulture, $">= {floor:0} {unit}"), met));
         Console.WriteLine($"  {figure}: {text} (target >= {floor:0}, {(met ? "met" : "NOT met")})");
     }
 
