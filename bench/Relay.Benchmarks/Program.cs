@@ -38,7 +38,7 @@ if (scenario is "cpu" or "all")
 
 if (scenario is "startup" or "all")
 {
-    await StartupScenario.RunAsync(report, quick, ct);
+    await StartupScenario.RunAsync(report, root, quick, ct);
 }
 
 if (scenario is "memory" or "all")

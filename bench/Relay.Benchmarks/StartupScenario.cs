@@ -6,8 +6,9 @@ using Relay.Testing;
 namespace Relay.Benchmarks;
 
 /// <summary>
-/// CLI start-up as a user meets it: a new <c>relay ask</c> process each time (the file cache warm), from process start to
-/// the first byte of the answer on its stdout, median of the runs. Against an edge (<c>--edge</c>), the figure is that
+/// CLI start-up as a user meets it: the tool as README installs it (<c>dotnet pack</c>, <c>dotnet tool install</c>, into a
+/// temporary tool path; a quick run uses the build output instead), a new <c>relay ask</c> process each time (the file
+/// cache warm), from process start to the first byte of the answer on its stdout, median of the runs. Against an edge (<c>--edge</c>), the figure is that
 /// minus the same edge's first token to a warm client; in-process (no key, no edge), minus the built-in simulator's own
 /// time to first token.
 /// </summary>
@@ -15,18 +16,19 @@ internal static class StartupScenario
 {
     private const string Question = "{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Write a haiku\"}]}";
 
-    public static async Task RunAsync(Report report, bool quick, CancellationToken ct)
+    public static async Task RunAsync(Report report, string root, bool quick, CancellationToken ct)
     {
-        if (ResumeCancelScenario.RelayExecutable() is not { } relay)
-        {
-            report.Note("relay is not built beside src/Relay.Cli: the start-up figures were skipped.");
-            return;
-        }
-
         var runs = quick ? 3 : 20;
         var home = Directory.CreateTempSubdirectory("relay-bench-home-").FullName;
         try
         {
+            var installed = quick ? null : await InstallToolAsync(root, home, ct);
+            if ((installed ?? ResumeCancelScenario.RelayExecutable()) is not { } relay)
+            {
+                report.Note("relay is not built beside src/Relay.Cli: the start-up figures were skipped.");
+                return;
+            }
+
             // The same 300 ms first token the built-in simulator answers with, behind an edge in this process.
             var upstreamFirstToken = new SimulatorOptions().TimeToFirstToken;
             await using var sim = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = upstreamFirstToken }, ct);
@@ -49,7 +51,7 @@ internal static class StartupScenario
                 inProcess.Add(await FirstByteMsAsync(relay, home, ["ask", "Write a haiku"], ct));
             }
 
-            Console.WriteLine($"CLI start-up, a new relay process per run, median of {runs} (the file cache warm):");
+            Console.WriteLine($"CLI start-up, a new relay process per run ({(installed is null ? "the build output" : "the installed tool")}), median of {runs} (the file cache warm):");
             var warmMs = Percentiles.Of(warm, 50);
             report.Add("first token, warm client through the edge (upstream at 300 ms)", warmMs, "ms");
             report.Add("first token, cold relay ask --edge", Percentiles.Of(cold, 50), "ms");
@@ -60,6 +62,28 @@ internal static class StartupScenario
         finally
         {
             Directory.Delete(home, recursive: true);
+        }
+    }
+
+    /// <summary>README's way in: <c>dotnet pack src/Relay.Cli</c>, then <c>dotnet tool install</c> from that folder (into a tool path).</summary>
+    private static async Task<(string Exe, string[] Prefix)?> InstallToolAsync(string root, string scratch, CancellationToken ct)
+    {
+        var packages = Path.Combine(scratch, "packages");
+        var tools = Path.Combine(scratch, "tools");
+        await DotnetAsync(root, ["pack", "src/Relay.Cli", "-o", packages], ct);
+        await DotnetAsync(root, ["tool", "install", "Relay.Cli", "--tool-path", tools, "--add-source", packages], ct);
+        return (Path.Combine(tools, "relay"), []);
+    }
+
+    private static async Task DotnetAsync(string directory, string[] arguments, CancellationToken ct)
+    {
+        using var process = Process.Start(new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = process.StandardOutput.ReadToEndAsync(ct);
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} exited {process.ExitCode}: {await output}{await errors}");
         }
     }
 

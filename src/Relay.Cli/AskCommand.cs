@@ -10,32 +10,48 @@ internal sealed class AskCommand(CliConsole console, InterruptSignal interrupt, 
         var prompt = await PromptInput.ReadAsync(console, settings.Prompt, cancellationToken)
             ?? throw new UsageException("no prompt: give one as an argument or pipe it on stdin (relay ask --help)");
 
-        using var log = ConversationLog.Open(settings.NoLog ? LogLocation.Disabled : logLocation, console.Error);
-        var conversation = ConversationStart.Resolve(log, settings);
-
-        // [system?, earlier turns of a continued conversation, user], and no default max_tokens or temperature: the
-        // model's own defaults apply.
-        var messages = new List<ChatMessage>(conversation.History.Count + 2);
-        if (!string.IsNullOrEmpty(conversation.SystemPrompt))
+        // The log (SQLite: a native library, a file, its schema) opens on another core while the connection, and an
+        // in-process edge, start: neither start-up waits for the other.
+        var opening = Task.Run(() => ConversationLog.Open(settings.NoLog ? LogLocation.Disabled : logLocation, console.Error), CancellationToken.None);
+        EdgeConnection edge;
+        try
         {
-            messages.Add(ChatMessage.System(conversation.SystemPrompt));
+            edge = await EdgeConnection.OpenAsync(console, settings.Connection, time, cancellationToken);
+        }
+        catch
+        {
+            (await opening)?.Dispose();
+            throw;
         }
 
-        messages.AddRange(conversation.History);
-        messages.Add(ChatMessage.User(prompt));
-        var request = new ChatRequest
-        {
-            Model = conversation.Model,
-            Messages = messages,
-            MaxTokens = settings.MaxTokens,
-            Temperature = settings.Temperature,
-        };
-
-        await using var edge = await EdgeConnection.OpenAsync(console, settings.Connection, time, cancellationToken);
+        await using var connection = edge;
+        using var log = await opening;
+        var conversation = ConversationStart.Resolve(log, settings);
+        var request = NewRequest(conversation, prompt, settings);
         var answers = new AnswerRunner(console, edge, interrupt, time, log);
         var outcome = settings.NoStream
             ? await answers.WholeAsync(request, settings.Render, conversation.Id, cancellationToken)
             : await answers.StreamAsync(request, settings, conversation.Id, cancellationToken);
         return interrupt.TerminationExitCode ?? outcome.ExitCode;
+    }
+
+    /// <summary>[system?, earlier turns of a continued conversation, user]; no default max_tokens or temperature: the model's own apply.</summary>
+    private static ChatRequest NewRequest(ConversationStart start, string prompt, AskSettings settings)
+    {
+        var messages = new List<ChatMessage>(start.History.Count + 2);
+        if (!string.IsNullOrEmpty(start.SystemPrompt))
+        {
+            messages.Add(ChatMessage.System(start.SystemPrompt));
+        }
+
+        messages.AddRange(start.History);
+        messages.Add(ChatMessage.User(prompt));
+        return new ChatRequest
+        {
+            Model = start.Model,
+            Messages = messages,
+            MaxTokens = settings.MaxTokens,
+            Temperature = settings.Temperature,
+        };
     }
 }

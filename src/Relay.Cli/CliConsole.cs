@@ -42,7 +42,8 @@ internal sealed class CliConsole
         {
             In = Console.In,
             Out = new StreamWriter(Console.OpenStandardOutput(), utf8) { AutoFlush = false },
-            Error = new StreamWriter(Console.OpenStandardError(), utf8) { AutoFlush = true },
+            // Written from several threads (the in-process edge's logger, the conversation log as it opens): one line at a time.
+            Error = TextWriter.Synchronized(new StreamWriter(Console.OpenStandardError(), utf8) { AutoFlush = true }),
             InputRedirected = Console.IsInputRedirected,
             OutputIsTerminal = outTerminal,
             ErrorIsTerminal = errTerminal,

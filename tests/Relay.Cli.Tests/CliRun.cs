@@ -13,7 +13,7 @@ internal sealed record CliRun(int ExitCode, string Out, string Error)
         {
             In = console.In,
             Out = output,
-            Error = stderr,
+            Error = TextWriter.Synchronized(stderr),
             InputRedirected = console.InputRedirected,
             OutputIsTerminal = terminal,
             ErrorIsTerminal = terminal,
