@@ -51,6 +51,14 @@ internal sealed class BenchServers : IAsyncDisposable
             ["RELAY_RATE_LIMIT"] = "0",
             ["RELAY_MAX_STREAMS"] = "100000",
         };
+
+        // RELAY_BENCH_EDGE_ENV="NAME=value;NAME=value" runs the edges with more settings, to compare (e.g. DOTNET_gcServer=1).
+        foreach (var pair in (Environment.GetEnvironmentVariable("RELAY_BENCH_EDGE_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (name, value) = pair.IndexOf('=', StringComparison.Ordinal) is > 0 and var eq ? (pair[..eq], pair[(eq + 1)..]) : (pair, "");
+            settings[name] = value;
+        }
+
         var edge = await EdgeProcess.StartAsync(settings, cancellationToken: ct);
         var nginx = ExternalServers.Find("nginx") is null ? null : await NginxServer.StartAsync([url], allCores: true, workerConnections: Math.Max(1024, workerConnections), ct);
         RedisServer? redis = null;
