@@ -67,6 +67,55 @@ public sealed class SseStreamWriterTests
         Assert.Equal(": ping\n\nevent: delta\ndata: {\"text\":\"hi\"}\nid: s1:1\nretry: 250\n\n", Encoding.UTF8.GetString(body.ToArray()));
     }
 
+    [Fact]
+    public async Task A_retry_under_way_when_the_writer_subscribes_is_announced_before_the_first_event()
+    {
+        var time = new FakeTimeProvider();
+        var body = new WatchedBody();
+        var context = new DefaultHttpContext();
+        context.Response.Body = body;
+        var events = Channel.CreateUnbounded<StoredEvent>();
+        var write = body.NextWrite();
+
+        // The subscription reports the wait already under way at once, before the loop waits for its first event.
+        var writing = SseStreamWriter.WriteAsync(context, "s1", events.Reader.ReadAllAsync(Ct), time, Interval, Ct, onRetry =>
+        {
+            onRetry();
+            return new MemoryStream();
+        });
+
+        Assert.Equal(": retrying\n\n", await write.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        events.Writer.Complete();
+        await writing.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+    }
+
+    [Fact]
+    public async Task A_second_retry_while_the_first_comment_is_still_flushing_gets_its_own_comment()
+    {
+        var time = new FakeTimeProvider();
+        var body = new WatchedBody();
+        var context = new DefaultHttpContext();
+        context.Response.Body = body;
+        var events = Channel.CreateUnbounded<StoredEvent>();
+        var subscribed = new TaskCompletionSource<Action>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var flushing = body.HoldNextFlush();
+        var writing = SseStreamWriter.WriteAsync(context, "s1", events.Reader.ReadAllAsync(Ct), time, Interval, Ct, onRetry =>
+        {
+            subscribed.SetResult(onRetry);
+            return new MemoryStream();
+        });
+
+        var onRetry = await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        onRetry();
+        await flushing.WaitAsync(TimeSpan.FromSeconds(10), Ct); // the first comment's flush hangs (a slow client)
+        onRetry();
+        body.ReleaseFlush();
+        events.Writer.Complete();
+        await writing.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.False(body.WroteDuringFlush);
+        Assert.Equal(": retrying\n\n: retrying\n\n", Encoding.UTF8.GetString(body.ToArray()));
+    }
+
     private static async IAsyncEnumerable<StoredEvent> OneEventAsync(Task send, TaskCompletionSource taken)
     {
         await send;

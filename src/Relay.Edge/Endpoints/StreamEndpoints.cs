@@ -148,7 +148,6 @@ internal static class StreamEndpoints
             SseStreamWriter.PrepareResponse(httpContext, streamId);
             try
             {
-                await SseStreamWriter.WriteRetryingAsync(httpContext, streamId, streams);
                 if (afterSeq > 0 || httpContext.Request.Method == HttpMethods.Get)
                 {
                     // A resume may wait for the next event a while: the client (and any proxy in between) learns at

@@ -131,7 +131,6 @@ internal static class OpenAiEndpoints
             SseStreamWriter.PrepareResponse(httpContext, streamId);
             try
             {
-                await SseStreamWriter.WriteRetryingAsync(httpContext, streamId, streams);
                 await SseFormatter.WriteAsync(
                     Items(httpContext.Response.Body, httpContext.RequestAborted), httpContext.Response.Body, static (item, buffer) => item.Data.WriteTo(buffer), httpContext.RequestAborted);
             }

@@ -5,7 +5,9 @@ namespace Relay.Edge;
 /// <summary>
 /// The keep-alive of one SSE connection: one timer that ticks every ping interval; a tick that finds nothing written since
 /// the last one, while the writer loop waits for an event (so <see cref="System.Net.ServerSentEvents.SseFormatter"/> is
-/// not writing), sends <c>: ping</c> itself. Other comments (<c>: retrying</c>) go out the same way, at once. The loop
+/// not writing), sends <c>: ping</c> itself. Other comments (<c>: retrying</c>) go out the same way, at once, after any
+/// comment still being written; one asked for before the first event while the loop was not waiting goes out as soon as it
+/// waits, so a retry announced while the response starts is not lost. The loop
 /// advances through <see cref="MoveNextAsync{T}"/>: two uncontended locks per waited event, where waiting on the ping
 /// and the event together cost a task, a promise and a combinator.
 /// A quiet connection gets a ping within one to two intervals.
@@ -23,6 +25,8 @@ internal sealed class SseKeepAlive : IDisposable
     private readonly CancellationToken _cancellationToken;
     private readonly ITimer _timer;
     private bool _idle;
+    private bool _yielded;
+    private byte[]? _pending;
     private int _wrote;
     private Task _comment = Task.CompletedTask;
 
@@ -44,12 +48,24 @@ internal sealed class SseKeepAlive : IDisposable
         if (next.IsCompleted)
         {
             Volatile.Write(ref _wrote, 1);
-            return next.GetAwaiter().GetResult();
+            var result = next.GetAwaiter().GetResult();
+            if (result)
+            {
+                Volatile.Write(ref _yielded, true);
+            }
+
+            return result;
         }
 
         lock (_gate)
         {
             _idle = true;
+            if (_pending is { } pending && !_yielded)
+            {
+                Send(pending);
+            }
+
+            _pending = null;
         }
 
         bool more;
@@ -67,19 +83,34 @@ internal sealed class SseKeepAlive : IDisposable
             }
         }
 
+        if (more)
+        {
+            Volatile.Write(ref _yielded, true);
+        }
+
         await inFlight;
         Volatile.Write(ref _wrote, 1);
         return more;
     }
 
-    /// <summary>Sends a comment now if the loop is waiting for an event; else it is dropped (an event is on its way).</summary>
+    /// <summary>
+    /// Sends a comment now if the loop is waiting for an event (a ping only if no comment is being written). Before the first
+    /// event it is kept until the loop waits; after it, it is dropped while the loop is busy (an event is on its way).
+    /// </summary>
     public void Comment(byte[] comment)
     {
         lock (_gate)
         {
-            if (_idle && _comment.IsCompleted)
+            if (!_idle)
             {
-                _comment = WriteAsync(comment);
+                if (!Volatile.Read(ref _yielded))
+                {
+                    _pending ??= comment;
+                }
+            }
+            else if (comment != Ping || _comment.IsCompleted)
+            {
+                Send(comment);
             }
         }
     }
@@ -92,6 +123,15 @@ internal sealed class SseKeepAlive : IDisposable
         {
             Comment(Ping);
         }
+    }
+
+    /// <summary>Writes a comment after the one being written, if any. Called under the gate.</summary>
+    private void Send(byte[] comment) => _comment = _comment.IsCompleted ? WriteAsync(comment) : WriteAfterAsync(_comment, comment);
+
+    private async Task WriteAfterAsync(Task previous, byte[] comment)
+    {
+        await previous;
+        await WriteAsync(comment);
     }
 
     private async Task WriteAsync(byte[] comment)

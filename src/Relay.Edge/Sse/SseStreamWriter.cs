@@ -29,19 +29,6 @@ internal static class SseStreamWriter
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    /// <summary>
-    /// A response opened while the edge waits to try the upstream again says so at once (<c>: retrying</c>), before the
-    /// keep-alive takes over.
-    /// </summary>
-    public static async Task WriteRetryingAsync(HttpContext context, string streamId, StreamManager streams)
-    {
-        if (streams.IsRetrying(streamId))
-        {
-            await context.Response.Body.WriteAsync(SseKeepAlive.Retrying, context.RequestAborted);
-            await context.Response.Body.FlushAsync(context.RequestAborted);
-        }
-    }
-
     /// <param name="context">The response's context.</param>
     /// <param name="streamId">The stream, for event ids.</param>
     /// <param name="events">The events, from the store.</param>
@@ -49,8 +36,8 @@ internal static class SseStreamWriter
     /// <param name="pingInterval">Silence after which a ping goes out.</param>
     /// <param name="cancellationToken">The request's token.</param>
     /// <param name="watchRetries">
-    /// Subscribes to the generation's retries before the first token (each gets a <c>: retrying</c> comment); null when
-    /// the stream is produced elsewhere.
+    /// Subscribes to the generation's retries before the first token (each, and one under way, gets a <c>: retrying</c>
+    /// comment); null when the stream is produced elsewhere.
     /// </param>
     public static Task WriteAsync(
         HttpContext context, string streamId, IAsyncEnumerable<StoredEvent> events, TimeProvider time, TimeSpan pingInterval, CancellationToken cancellationToken, Func<Action, IDisposable>? watchRetries = null) =>

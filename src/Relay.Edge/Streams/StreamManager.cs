@@ -158,23 +158,12 @@ internal sealed class StreamManager
         }
     }
 
-    /// <summary>Whether the generation of a stream produced here waits now to try the upstream again.</summary>
-    public bool IsRetrying(string streamId) => _sessions.TryGetValue(streamId, out var session) && session.IsRetrying;
-
     /// <summary>
     /// Calls <paramref name="onRetry"/> each time the generation of a stream produced here starts waiting to try the
-    /// upstream again, until disposed; nothing for a stream produced elsewhere.
+    /// upstream again, and at once if it waits now, until disposed; nothing for a stream produced elsewhere.
     /// </summary>
-    public IDisposable WatchRetries(string streamId, Action onRetry)
-    {
-        if (!_sessions.TryGetValue(streamId, out var session))
-        {
-            return NoHold.Instance;
-        }
-
-        session.Retrying += onRetry;
-        return new Unsubscribe(() => session.Retrying -= onRetry);
-    }
+    public IDisposable WatchRetries(string streamId, Action onRetry) =>
+        _sessions.TryGetValue(streamId, out var session) ? session.WatchRetries(onRetry) : NoHold.Instance;
 
     /// <summary>Whether <paramref name="owner"/> may read or cancel the stream: it exists (here or in the shared store) and is theirs.</summary>
     public async ValueTask<bool> IsVisibleAsync(string streamId, string owner, CancellationToken cancellationToken)
@@ -373,11 +362,6 @@ internal sealed class StreamManager
                 lifetime.Detach();
             }
         }
-    }
-
-    private sealed class Unsubscribe(Action unsubscribe) : IDisposable
-    {
-        public void Dispose() => unsubscribe();
     }
 
     private sealed class NoHold : IDisposable

@@ -26,14 +26,9 @@ internal sealed class StreamSession(string id, string owner, string fingerprint)
     /// <summary>Completes with null once the first event is held, or with the error that came before it.</summary>
     public TaskCompletionSource<StreamError?> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>
-    /// Raised each time the edge waits to try the upstream again before the first token; the stream is open for readers by
-    /// then, who send a <c>: retrying</c> comment.
-    /// </summary>
-    public event Action? Retrying;
-
-    /// <summary>Whether the generation is waiting to try the upstream again now.</summary>
-    public bool IsRetrying { get; private set; }
+    private readonly Lock _retryGate = new();
+    private Action? _retrying;
+    private bool _isRetrying;
 
     /// <summary>Why the generation was cancelled, if it was.</summary>
     public StreamErrorCode? CancelReason { get; set; }
@@ -82,14 +77,36 @@ internal sealed class StreamSession(string id, string owner, string fingerprint)
         }
     }
 
-    /// <summary>Marks the start or the end of a wait before another upstream attempt.</summary>
+    /// <summary>Marks the start or the end of a wait before another upstream attempt; a start is announced to every watcher.</summary>
     public void SetRetrying(bool retrying)
     {
-        IsRetrying = retrying;
-        if (retrying)
+        lock (_retryGate)
         {
-            Retrying?.Invoke();
+            _isRetrying = retrying;
+            if (retrying)
+            {
+                _retrying?.Invoke();
+            }
         }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="onRetry"/> each time the edge starts waiting to try the upstream again before the first token
+    /// (the stream is open for readers by then, who send a <c>: retrying</c> comment), and at once if it waits now: a reader
+    /// that subscribes during a wait hears of it exactly once. Until disposed.
+    /// </summary>
+    public IDisposable WatchRetries(Action onRetry)
+    {
+        lock (_retryGate)
+        {
+            _retrying += onRetry;
+            if (_isRetrying)
+            {
+                onRetry();
+            }
+        }
+
+        return new RetryWatch(this, onRetry);
     }
 
     /// <summary>True for the first caller only: the stream is freed once however many paths end it.</summary>
@@ -99,5 +116,16 @@ internal sealed class StreamSession(string id, string owner, string fingerprint)
     {
         Lifetime?.Dispose();
         Generation.Dispose();
+    }
+
+    private sealed class RetryWatch(StreamSession session, Action onRetry) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (session._retryGate)
+            {
+                session._retrying -= onRetry;
+            }
+        }
     }
 }
