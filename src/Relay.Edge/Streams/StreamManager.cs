@@ -127,7 +127,9 @@ internal sealed class StreamManager
         }
 
         SessionCreated?.Invoke(session);
-        _ = Task.Run(() => GenerateAsync(session, request with { StreamId = id }), CancellationToken.None);
+        // Not Task.Run: the generation runs on this thread until the upstream request is on the wire (its first await),
+        // which saves a thread-pool hop on the way to the first token; from there it is a task of its own, not awaited.
+        _ = GenerateAsync(session, request with { StreamId = id });
         return (new StreamStart(id, session.Started.Task), null);
     }
 
