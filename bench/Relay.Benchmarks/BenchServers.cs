@@ -4,12 +4,16 @@ using Relay.Testing;
 namespace Relay.Benchmarks;
 
 /// <summary>
-/// The servers of a side-by-side run, each its own process as the per-token cost issue asks: the simulator, the Release
-/// edge (as published: <c>dotnet Relay.Edge.dll</c>), nginx in front of the simulator (a worker per core), and on request
-/// a Redis-backed edge beside the in-memory one. The load generator is the benchmark process itself.
+/// The servers of a side-by-side run, each its own process as the per-token cost issue asks: the simulator, the edge as
+/// docs/deployment.md publishes it (native, <c>dotnet publish src/Relay.Edge -c Release -p:PublishAot=true</c>, once per
+/// benchmark run), nginx in front of the simulator (a worker per core), and on request a Redis-backed edge beside the
+/// in-memory one. The load generator is the benchmark process itself.
 /// </summary>
 internal sealed class BenchServers : IAsyncDisposable
 {
+    private static readonly SemaphoreSlim PublishGate = new(1, 1);
+    private static string? _publishedEdge;
+
     private readonly ServerProcess _simulator;
     private readonly RedisServer? _redis;
 
@@ -59,17 +63,52 @@ internal sealed class BenchServers : IAsyncDisposable
             settings[name] = value;
         }
 
-        var edge = await EdgeProcess.StartAsync(settings, cancellationToken: ct);
+        var executable = await PublishedEdgeAsync(ct);
+        var edge = await EdgeProcess.StartAsync(settings, executable: executable, cancellationToken: ct);
         var nginx = ExternalServers.Find("nginx") is null ? null : await NginxServer.StartAsync([url], allCores: true, workerConnections: Math.Max(1024, workerConnections), ct);
         RedisServer? redis = null;
         EdgeProcess? redisEdge = null;
         if (withRedis && ExternalServers.Find("redis-server") is not null)
         {
             redis = await RedisServer.StartAsync(ct);
-            redisEdge = await EdgeProcess.StartAsync(new Dictionary<string, string?>(settings) { ["RELAY_REDIS"] = redis.Address }, cancellationToken: ct);
+            redisEdge = await EdgeProcess.StartAsync(new Dictionary<string, string?>(settings) { ["RELAY_REDIS"] = redis.Address }, executable: executable, cancellationToken: ct);
         }
 
         return new BenchServers(simulator, url, edge, nginx, redis, redisEdge);
+    }
+
+    /// <summary>The native edge, published the way docs/deployment.md prints it, once per benchmark process.</summary>
+    private static async Task<string> PublishedEdgeAsync(CancellationToken ct)
+    {
+        await PublishGate.WaitAsync(ct);
+        try
+        {
+            if (_publishedEdge is null)
+            {
+                var output = Path.Combine(Path.GetTempPath(), $"relay-bench-edge-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
+                using var publish = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", ["publish", "src/Relay.Edge", "-c", "Release", "-p:PublishAot=true", "-o", output])
+                {
+                    WorkingDirectory = ExternalServers.RepositoryRoot,
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                })!;
+                var log = publish.StandardOutput.ReadToEndAsync(ct);
+                var errors = publish.StandardError.ReadToEndAsync(ct);
+                await publish.WaitForExitAsync(ct);
+                if (publish.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"dotnet publish src/Relay.Edge exited {publish.ExitCode}: {await log}{await errors}");
+                }
+
+                _publishedEdge = Path.Combine(output, "Relay.Edge");
+            }
+
+            return _publishedEdge;
+        }
+        finally
+        {
+            PublishGate.Release();
+        }
     }
 
     /// <summary>Sets the simulator's default knobs (docs: src/Relay.Simulator/README.md).</summary>

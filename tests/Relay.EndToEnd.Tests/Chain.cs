@@ -127,7 +127,7 @@ internal sealed class Chain : IAsyncDisposable
     {
         _owned.Remove(_edge);
         await _edge.DisposeAsync();
-        _edge = await EdgeProcess.StartAsync(_edgeSettings, _edge.Url.Port, cancellationToken);
+        _edge = await EdgeProcess.StartAsync(_edgeSettings, _edge.Url.Port, cancellationToken: cancellationToken);
         _owned.Add(_edge);
         await WaitReadyAsync(cancellationToken);
     }

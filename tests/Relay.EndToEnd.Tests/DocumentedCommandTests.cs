@@ -27,23 +27,25 @@ public sealed class DocumentedCommandTests
         var elsewhere = Directory.CreateTempSubdirectory("relay-cwd-").FullName;
         try
         {
-            // docs/deployment.md: dotnet publish src/Relay.Edge -c Release -o /opt/relay-edge
-            await RunAsync(Dotnet, ["publish", "src/Relay.Edge", "-c", "Release", "-o", output], RelayProcess.RepositoryRoot);
+            // docs/deployment.md: dotnet publish src/Relay.Edge -c Release -p:PublishAot=true -o /opt/relay-edge
+            await RunAsync(Dotnet, ["publish", "src/Relay.Edge", "-c", "Release", "-p:PublishAot=true", "-o", output], RelayProcess.RepositoryRoot);
             Assert.True(File.Exists(Path.Combine(output, "appsettings.json")));
 
-            // A stray settings file where it is started must not be read; the published one beside the dll is.
+            // A stray settings file where it is started must not be read; the published one beside the executable is.
             await File.WriteAllTextAsync(Path.Combine(elsewhere, "appsettings.json"), """{"Relay":{"MaxStreamBytes":1}}""", Ct);
             await using var simulator = await SimulatorHost.StartAsync(new SimulatorOptions { TimeToFirstToken = TimeSpan.Zero, TokenInterval = TimeSpan.Zero }, Ct);
             var url = $"http://127.0.0.1:{ExternalServers.FreePort().ToString(CultureInfo.InvariantCulture)}";
 
-            // ... OPENROUTER_API_KEY=sk-or-... RELAY_TOKENS=tok-1,tok-2 dotnet /opt/relay-edge/Relay.Edge.dll --urls http://0.0.0.0:8080
+            // ... OPENROUTER_API_KEY=sk-or-... RELAY_TOKENS=tok-1,tok-2 /opt/relay-edge/Relay.Edge --urls http://0.0.0.0:8080
+            // It is native (Native AOT): no Relay.Edge.dll to run with dotnet.
+            Assert.False(File.Exists(Path.Combine(output, "Relay.Edge.dll")));
             var environment = new Dictionary<string, string?>
             {
                 ["OPENROUTER_API_KEY"] = "sk-or-test-not-a-key",
                 ["OPENROUTER_BASE_URL"] = simulator.BaseUrl.ToString(),
                 ["RELAY_TOKENS"] = "tok-1,tok-2",
             };
-            await using var edge = RelayProcess.Start([Path.Combine(output, "Relay.Edge.dll"), "--urls", url], environment, workingDirectory: elsewhere, executable: Dotnet);
+            await using var edge = RelayProcess.Start(["--urls", url], environment, workingDirectory: elsewhere, executable: Path.Combine(output, "Relay.Edge"));
             await edge.WaitForStdoutAsync(s => s.Contains("Application started", StringComparison.Ordinal), Scenario.Exit);
             await ExternalServers.WaitReadyAsync(new Uri(url + "/"), TimeSpan.FromSeconds(30), Ct);
             using var http = new HttpClient { BaseAddress = new Uri(url + "/") };

@@ -27,13 +27,16 @@ public sealed class EdgeProcess : IAsyncDisposable
     /// <summary>Starts the edge with only <paramref name="environment"/> of the Relay settings, and waits until it listens.</summary>
     /// <param name="environment">The settings (environment names).</param>
     /// <param name="port">A port to listen on (e.g. the one of an edge that was killed); default a free one.</param>
+    /// <param name="executable">A published native edge to run instead of the built Relay.Edge.dll.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    public static async Task<EdgeProcess> StartAsync(IDictionary<string, string?> environment, int? port = null, CancellationToken cancellationToken = default)
+    public static async Task<EdgeProcess> StartAsync(IDictionary<string, string?> environment, int? port = null, string? executable = null, CancellationToken cancellationToken = default)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? ExternalServers.Find("dotnet") ?? "dotnet";
-        var dll = Path.Combine(AppContext.BaseDirectory, "Relay.Edge.dll");
         var url = new Uri($"http://127.0.0.1:{(port ?? ExternalServers.FreePort()).ToString(CultureInfo.InvariantCulture)}/");
-        var process = ServerProcess.Start(dotnet, [dll, "--urls", url.ToString().TrimEnd('/')], environment, readyLine: "Application started");
+        string[] listen = ["--urls", url.ToString().TrimEnd('/')];
+        var process = executable is null
+            ? ServerProcess.Start(dotnet, [Path.Combine(AppContext.BaseDirectory, "Relay.Edge.dll"), .. listen], environment, readyLine: "Application started")
+            : ServerProcess.Start(executable, listen, environment, readyLine: "Application started");
         var edge = new EdgeProcess(process, url);
         try
         {

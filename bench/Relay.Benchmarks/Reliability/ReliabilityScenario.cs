@@ -223,7 +223,7 @@ internal static class ReliabilityScenario
     {
         var environment = Settings(sim);
         var port = ExternalServers.FreePort();
-        var edge = await EdgeProcess.StartAsync(environment, port, ct);
+        var edge = await EdgeProcess.StartAsync(environment, port, cancellationToken: ct);
         try
         {
             using var http = new HttpClient { BaseAddress = edge.Url };
@@ -233,7 +233,7 @@ internal static class ReliabilityScenario
             {
                 await edge.KillAsync();
                 await edge.DisposeAsync();
-                edge = await EdgeProcess.StartAsync(environment, port, ct);
+                edge = await EdgeProcess.StartAsync(environment, port, cancellationToken: ct);
             }, ct));
         }
         finally
@@ -342,7 +342,7 @@ internal static class ReliabilityScenario
         var edges = new EdgeProcess[2];
         for (var n = 0; n < 2; n++)
         {
-            edges[n] = await EdgeProcess.StartAsync(env($"edge-{n}"), ports[n], ct);
+            edges[n] = await EdgeProcess.StartAsync(env($"edge-{n}"), ports[n], cancellationToken: ct);
         }
 
         try
@@ -364,7 +364,7 @@ internal static class ReliabilityScenario
                     var n = owner == "edge-0" ? 0 : 1;
                     await edges[n].KillAsync();
                     await edges[n].DisposeAsync();
-                    edges[n] = await EdgeProcess.StartAsync(env($"edge-{n}"), ports[n], ct);
+                    edges[n] = await EdgeProcess.StartAsync(env($"edge-{n}"), ports[n], cancellationToken: ct);
                 }, ct));
         }
         finally
