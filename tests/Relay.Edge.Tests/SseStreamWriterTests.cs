@@ -17,10 +17,7 @@ public sealed class SseStreamWriterTests
     [Fact]
     public async Task A_ping_goes_out_only_when_a_whole_interval_passed_without_a_write()
     {
-        var time = new FakeTimeProvider();
-        var body = new WatchedBody();
-        var context = new DefaultHttpContext();
-        context.Response.Body = body;
+        var (time, body, context) = Response();
         var events = Channel.CreateUnbounded<StoredEvent>();
         var writing = SseStreamWriter.WriteAsync(context, "s1", events.Reader.ReadAllAsync(Ct), time, Interval, Ct);
 
@@ -46,10 +43,7 @@ public sealed class SseStreamWriterTests
     [Fact]
     public async Task An_event_that_arrives_while_a_ping_is_being_written_waits_for_it_and_never_interleaves()
     {
-        var time = new FakeTimeProvider();
-        var body = new WatchedBody();
-        var context = new DefaultHttpContext();
-        context.Response.Body = body;
+        var (time, body, context) = Response();
         var send = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var taken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var writing = SseStreamWriter.WriteAsync(context, "s1", OneEventAsync(send.Task, taken), time, Interval, Ct);
@@ -70,10 +64,7 @@ public sealed class SseStreamWriterTests
     [Fact]
     public async Task A_retry_under_way_when_the_writer_subscribes_is_announced_before_the_first_event()
     {
-        var time = new FakeTimeProvider();
-        var body = new WatchedBody();
-        var context = new DefaultHttpContext();
-        context.Response.Body = body;
+        var (time, body, context) = Response();
         var events = Channel.CreateUnbounded<StoredEvent>();
         var write = body.NextWrite();
 
@@ -92,10 +83,7 @@ public sealed class SseStreamWriterTests
     [Fact]
     public async Task A_second_retry_while_the_first_comment_is_still_flushing_gets_its_own_comment()
     {
-        var time = new FakeTimeProvider();
-        var body = new WatchedBody();
-        var context = new DefaultHttpContext();
-        context.Response.Body = body;
+        var (time, body, context) = Response();
         var events = Channel.CreateUnbounded<StoredEvent>();
         var subscribed = new TaskCompletionSource<Action>(TaskCreationOptions.RunContinuationsAsynchronously);
         var flushing = body.HoldNextFlush();
@@ -114,6 +102,15 @@ public sealed class SseStreamWriterTests
         await writing.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         Assert.False(body.WroteDuringFlush);
         Assert.Equal(": retrying\n\n: retrying\n\n", Encoding.UTF8.GetString(body.ToArray()));
+    }
+
+    /// <summary>A response whose body hands each write to the test, on a fake clock.</summary>
+    private static (FakeTimeProvider Time, WatchedBody Body, DefaultHttpContext Context) Response()
+    {
+        var body = new WatchedBody();
+        var context = new DefaultHttpContext();
+        context.Response.Body = body;
+        return (new FakeTimeProvider(), body, context);
     }
 
     private static async IAsyncEnumerable<StoredEvent> OneEventAsync(Task send, TaskCompletionSource taken)
