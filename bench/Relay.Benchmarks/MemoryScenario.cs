@@ -16,7 +16,7 @@ internal static class MemoryScenario
 {
     private const string Question = "{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
 
-    public static async Task RunAsync(Report report, bool quick, CancellationToken ct)
+    public static async Task RunAsync(Report report, string root, bool quick, CancellationToken ct)
     {
         var tokens = quick ? 1_000 : 10_000;
         Held(report, 1_000, 50);
@@ -47,7 +47,7 @@ internal static class MemoryScenario
         report.Add($"edge managed heap growth per {tokens:N0}-token stream held (median of 5)", Percentiles.Of(heaps, 50), "MB", 2, "<= 2 MB goal (10 MB promised)");
         report.Add($"edge process working-set growth per {tokens:N0}-token stream (median of 5)", Percentiles.Of(sets, 50), "MB", 10, "<= 10 MB promised");
 
-        await CliAsync(report, edge.Url, sim, tokens, ct);
+        await CliAsync(report, root, edge.Url, sim, tokens, quick, ct);
     }
 
     private static void Held(Report report, int tokens, double limitUnits)
@@ -72,12 +72,13 @@ internal static class MemoryScenario
     }
 
     /// <summary>
-    /// The CLI as its own process (relay chat, prompts piped in): resident memory after a warm-up answer, then its
-    /// peak (VmHWM) over a long answer. Its managed heap is not visible from outside, so only the working set is shown.
+    /// The CLI as its own process (relay chat, prompts piped in; the installed tool, the build output in a quick run):
+    /// resident memory after a warm-up answer, then its peak (VmHWM) over a long answer. Its managed heap is not visible
+    /// from outside, so only the working set is shown.
     /// </summary>
-    private static async Task CliAsync(Report report, Uri edgeUrl, SimulatorHost sim, int tokens, CancellationToken ct)
+    private static async Task CliAsync(Report report, string root, Uri edgeUrl, SimulatorHost sim, int tokens, bool quick, CancellationToken ct)
     {
-        var relay = ResumeCancelScenario.RelayExecutable();
+        var relay = quick ? ResumeCancelScenario.RelayExecutable() : await InstalledTool.GetAsync(root, ct);
         if (relay is null)
         {
             report.Note("relay is not built: the CLI memory figure was skipped.");

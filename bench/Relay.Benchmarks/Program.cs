@@ -45,7 +45,7 @@ if (scenario is "startup" or "all")
 
 if (scenario is "memory" or "all")
 {
-    await MemoryScenario.RunAsync(report, quick, ct);
+    await MemoryScenario.RunAsync(report, root, quick, ct);
 }
 
 if (scenario is "resume" or "all")

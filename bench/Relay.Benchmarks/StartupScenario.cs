@@ -6,8 +6,8 @@ using Relay.Testing;
 namespace Relay.Benchmarks;
 
 /// <summary>
-/// CLI start-up as a user meets it: the tool as README installs it (<c>dotnet pack</c>, <c>dotnet tool install</c>, into a
-/// temporary tool path; a quick run uses the build output instead), a new <c>relay ask</c> process each time (the file
+/// CLI start-up as a user meets it: the tool as README installs it (<see cref="InstalledTool"/>, the native package; a
+/// quick run uses the build output instead), a new <c>relay ask</c> process each time (the file
 /// cache warm), from process start to the first byte of the answer on its stdout, median of the runs. Against an edge (<c>--edge</c>), the figure is that
 /// minus the same edge's first token to a warm client; in-process (no key, no edge), minus the built-in simulator's own
 /// time to first token.
@@ -22,7 +22,7 @@ internal static class StartupScenario
         var home = Directory.CreateTempSubdirectory("relay-bench-home-").FullName;
         try
         {
-            var installed = quick ? null : await InstallToolAsync(root, home, ct);
+            (string Exe, string[] Prefix)? installed = quick ? null : await InstalledTool.GetAsync(root, ct);
             if ((installed ?? ResumeCancelScenario.RelayExecutable()) is not { } relay)
             {
                 report.Note("relay is not built beside src/Relay.Cli: the start-up figures were skipped.");
@@ -62,28 +62,6 @@ internal static class StartupScenario
         finally
         {
             Directory.Delete(home, recursive: true);
-        }
-    }
-
-    /// <summary>README's way in: <c>dotnet pack src/Relay.Cli</c>, then <c>dotnet tool install</c> from that folder (into a tool path).</summary>
-    private static async Task<(string Exe, string[] Prefix)?> InstallToolAsync(string root, string scratch, CancellationToken ct)
-    {
-        var packages = Path.Combine(scratch, "packages");
-        var tools = Path.Combine(scratch, "tools");
-        await DotnetAsync(root, ["pack", "src/Relay.Cli", "-o", packages], ct);
-        await DotnetAsync(root, ["tool", "install", "Relay.Cli", "--tool-path", tools, "--add-source", packages], ct);
-        return (Path.Combine(tools, "relay"), []);
-    }
-
-    private static async Task DotnetAsync(string directory, string[] arguments, CancellationToken ct)
-    {
-        using var process = Process.Start(new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} exited {process.ExitCode}: {await output}{await errors}");
         }
     }
 

@@ -195,7 +195,7 @@ public sealed class RelayChatClient : IChatClient
                 : m.Role == AI.ChatRole.Tool ? RelayRole.Tool
                 : RelayRole.User;
             var calls = m.Contents.OfType<FunctionCallContent>()
-                .Select(c => new ToolCall(c.CallId, c.Name, JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions)))
+                .Select(c => new ToolCall(c.CallId, c.Name, JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)))))
                 .ToList();
             var results = m.Contents.OfType<FunctionResultContent>().ToList();
             if (results.Count > 0)

@@ -85,10 +85,13 @@ public sealed class DocumentedCommandTests
             var cache = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Path.Combine(tools, ".nuget") };
             await RunAsync(Dotnet, ["tool", "install", "Relay.Cli", "--tool-path", tools, "--add-source", packages], tools, cache);
 
-            // Start-up: the package for this platform (ReadyToRun) is the one installed; the `any` one is there for others.
+            // Start-up: the package for this platform (native) is the one installed; the `any` one is there for others.
             Assert.Contains(Directory.GetFiles(packages), p => Path.GetFileName(p).StartsWith("Relay.Cli.any.", StringComparison.Ordinal));
             var installed = Directory.GetDirectories(Path.Combine(tools, ".store", "relay.cli"), "relay.cli.*", SearchOption.AllDirectories).Select(Path.GetFileName).Where(n => n != "relay.cli").ToList();
             Assert.NotEqual("relay.cli.any", Assert.Single(installed));
+            var folder = Path.GetDirectoryName(File.ResolveLinkTarget(Path.Combine(tools, "relay"), returnFinalTarget: true)!.FullName)!;
+            Assert.False(File.Exists(Path.Combine(folder, "relay.dll")), "the installed relay should be native, not an assembly run by dotnet");
+            Assert.False(File.Exists(Path.Combine(folder, "relay.dbg")), "the native package should not carry its debug symbols");
 
             await using var relay = RelayProcess.Start(["ask", "Write a 25 word story"], workingDirectory: tools, executable: Path.Combine(tools, "relay"));
             Assert.Equal(0, await relay.WaitForExitAsync(Scenario.Exit));
