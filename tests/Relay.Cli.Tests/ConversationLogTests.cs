@@ -113,6 +113,24 @@ public sealed class ConversationLogTests(CliFixture cli) : IClassFixture<CliFixt
         Assert.True(starts.Distinct().Count() > 1, "the answer restarted");
         var row = Single(await CliRun.RunAsync(["log", "--json"], log: Log));
         Assert.Equal(starts[^1], row.GetProperty("stream_id").GetString());
+
+        // The answer is the last attempt's text alone: what earlier attempts had written to the row is replaced, not appended to.
+        var events = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var last = events.FindLastIndex(e => e.GetProperty("event").GetString() == "start");
+        var text = string.Concat(events.Skip(last).Where(e => e.GetProperty("event").GetString() == "delta").Select(e => e.GetProperty("text").GetString()));
+        Assert.NotEmpty(text);
+        Assert.Equal(text, row.GetProperty("answer").GetString());
+    }
+
+    [Fact]
+    public void An_update_can_append_to_the_answer_already_stored()
+    {
+        using var log = ConversationLog.Open(Log, TextWriter.Null)!;
+        var id = log.Begin(new Exchange { ConversationId = "c1", Prompt = "p" })!.Value;
+        log.Update(new Exchange { Id = id, ConversationId = "c1", Prompt = "p", Answer = "Grüße, " });
+        log.Update(new Exchange { Id = id, ConversationId = "c1", Prompt = "p", Answer = "world 🌍" }, appendAnswer: true);
+        log.Update(new Exchange { Id = id, ConversationId = "c1", Prompt = "p", Answer = "", Status = Exchange.Complete }, appendAnswer: true);
+        Assert.Equal("Grüße, world 🌍", Assert.Single(log.Recent(10, null)).Answer);
     }
 
     [Theory]

@@ -81,15 +81,18 @@ internal sealed class ConversationLog : IDisposable
         });
     }
 
-    /// <summary>Stores what is known of an exchange now: its answer so far, stream, last shown event, usage and status.</summary>
-    public void Update(Exchange exchange)
+    /// <summary>
+    /// Stores what is known of an exchange now: its answer so far (or, with <paramref name="appendAnswer"/>, the text to add
+    /// to the answer already stored), stream, last shown event, usage and status.
+    /// </summary>
+    public void Update(Exchange exchange, bool appendAnswer = false)
     {
         ArgumentNullException.ThrowIfNull(exchange);
         Write(() =>
         {
             using var command = _db.CreateCommand();
-            command.CommandText = """
-                UPDATE exchanges SET model = $model, answer = $answer, prompt_tokens = $in, completion_tokens = $out, cost_usd = $cost,
+            command.CommandText = $"""
+                UPDATE exchanges SET model = $model, answer = {(appendAnswer ? "answer || $answer" : "$answer")}, prompt_tokens = $in, completion_tokens = $out, cost_usd = $cost,
                     first_token_ms = $first, stream_id = $stream, last_event_id = $last, status = $status
                 WHERE id = $id
                 """;

@@ -31,6 +31,13 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
     /// <summary>For an attach: the answer already recorded, kept until the replay has caught up with it.</summary>
     private string _recorded = "";
 
+    /// <summary>
+    /// How much of <see cref="_text"/> the row already holds, so a write appends only what came since (rewriting a long
+    /// answer whole every second made the CLI's memory grow with the answer); -1 when the row's answer is not a prefix of
+    /// it (an attach, a restarted stream) and the next write replaces it.
+    /// </summary>
+    private int _written;
+
     private ExchangeRecorder(ConversationLog log, Exchange row, TimeProvider time)
     {
         _log = log;
@@ -55,7 +62,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
     public static ExchangeRecorder Resume(ConversationLog log, Exchange exchange, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(exchange);
-        return new(log, exchange with { Status = Exchange.Streaming }, time) { _recorded = exchange.Answer };
+        return new(log, exchange with { Status = Exchange.Streaming }, time) { _recorded = exchange.Answer, _written = -1 };
     }
 
     /// <summary>Passes the events through; each is recorded once the consumer has shown it (asks for the next one).</summary>
@@ -92,7 +99,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
             }
         }
 
-        _log.Update(Snapshot());
+        Write();
         _log.ReportDeferredWarning(); // here, on the main flow, not from the background writes
     }
 
@@ -125,6 +132,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
                 case RestartedEvent:
                     // The answer starts over under a new stream id (set by its start event): what was shown is gone.
                     _text.Clear();
+                    _written = -1;
                     (_lastEventId, _firstTokenMs) = (null, null);
                     break;
             }
@@ -138,13 +146,35 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
         }
     }
 
-    private Exchange Snapshot()
+    /// <summary>Writes the row as it is now: the answer's new text appended, or the whole answer when the row's is stale.</summary>
+    private void Write()
     {
+        Exchange row;
+        bool append;
         lock (_gate)
         {
-            // A replay shorter than what was recorded (the stream is gone, or the attach was stopped) keeps the record.
-            return _row with { Answer = _text.Length >= _recorded.Length ? _text.ToString() : _recorded, LastEventId = _lastEventId, FirstTokenMs = _firstTokenMs };
+            string answer;
+            if (_text.Length < _recorded.Length)
+            {
+                // A replay shorter than what was recorded (the stream is gone, or the attach was stopped) keeps the record.
+                (answer, append) = ("", true);
+            }
+            else if (_written >= 0)
+            {
+                (answer, append) = (_text.ToString(_written, _text.Length - _written), true);
+                _written = _text.Length;
+            }
+            else
+            {
+                (answer, append) = (_text.ToString(), false);
+                _written = _text.Length;
+            }
+
+            row = _row with { Answer = answer, LastEventId = _lastEventId, FirstTokenMs = _firstTokenMs };
         }
+
+        // Writes never overlap (the loop, then EndAsync after it stopped), so the appends land in order.
+        _log.Update(row, appendAnswer: append);
     }
 
     private async Task FlushLoopAsync()
@@ -155,7 +185,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
             {
                 await _changed.WaitAsync(_stop.Token);
                 Volatile.Write(ref _pending, 0);
-                _log.Update(Snapshot());
+                Write();
                 await Task.Delay(FlushInterval, _time, _stop.Token);
             }
         }
