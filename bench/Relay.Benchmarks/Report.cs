@@ -52,7 +52,7 @@ internal sealed class Report
             .Append("Everything runs on loopback against the simulator, and every process shares the machine's cores. The latency, CPU-per-token, per-event and concurrency figures ")
             .Append("come from separate processes, as a deployment has them: the simulator, the edge as docs/deployment.md publishes it (native, `-p:PublishAot=true`; in-memory store, and Redis-backed for its CPU lane), ")
             .Append("nginx (a worker per core), the Portkey gateway and workerd, with this program as the load generator; CPU is each server's own utime + stime from /proc. ")
-            .Append("The resume, memory, Redis and simulator figures host the edge and the simulator inside this program. \"Added\" means over the same request straight to the simulator.\n\n")
+            .Append("The CLI start-up and CLI memory figures run `relay` as README installs it (`dotnet pack`, `dotnet tool install`: the native package). The resume, memory, Redis and simulator figures host the edge and the simulator inside this program. \"Added\" means over the same request straight to the simulator.\n\n")
             .Append("| figure | measured | target | met |\n|---|---|---|---|\n");
         foreach (var (figure, measured, target, met) in _rows)
         {
