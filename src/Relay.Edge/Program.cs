@@ -1,6 +1,8 @@
 using Relay.Edge;
 using Relay.Simulator;
 
+SocketCompletions.PreferInline();
+
 // Settings come from the appsettings.json beside the program (never the working directory's), the environment
 // and the command line. The console lifetime stops the edge gracefully on SIGINT and SIGTERM.
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });

@@ -13,6 +13,20 @@ public sealed class AuthAndHostingTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("0")]
+    public async Task The_edge_process_completes_socket_work_on_the_socket_threads_unless_the_operator_says_0(string? setting)
+    {
+        var settings = setting is null ? [] : new Dictionary<string, string?> { [SocketCompletions.Variable] = setting };
+        await using var edge = await EdgeProcess.StartAsync(settings, cancellationToken: Ct);
+
+        // The runtime's rule: one socket thread per core when completions run inline, else one for up to 45 cores.
+        var socketThreads = Directory.GetDirectories($"/proc/{edge.ProcessId}/task")
+            .Count(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+        Assert.Equal(setting is null ? Environment.ProcessorCount : 1, socketThreads);
+    }
+
     [Fact]
     public async Task With_tokens_every_v1_route_needs_one_and_streams_belong_to_their_token()
     {
