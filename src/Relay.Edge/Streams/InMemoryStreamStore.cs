@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
 
@@ -59,7 +58,7 @@ internal sealed class InMemoryStreamStore(IOptions<RelayEdgeOptions> options) : 
         ValueTask.FromResult(_streams.TryGetValue(streamId, out var s) ? s.Buffer.LastSeq : (long?)null);
 
     public IAsyncEnumerable<StoredEvent> ReadAsync(string streamId, long afterSeq, CancellationToken cancellationToken = default) =>
-        ReadCoreAsync(Get(streamId), afterSeq, cancellationToken);
+        Get(streamId).ReadAsync(afterSeq, cancellationToken);
 
     public ValueTask RemoveAsync(string streamId, CancellationToken cancellationToken = default)
     {
@@ -69,33 +68,6 @@ internal sealed class InMemoryStreamStore(IOptions<RelayEdgeOptions> options) : 
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    private static async IAsyncEnumerable<StoredEvent> ReadCoreAsync(StreamBuffer buffer, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var batch = new List<StoredEvent>();
-        var cursor = afterSeq;
-        while (true)
-        {
-            var changed = buffer.ReadAfter(cursor, batch, out var complete);
-            foreach (var e in batch)
-            {
-                cursor = e.Seq;
-                yield return e;
-            }
-
-            if (complete && (batch.Count == 0 || batch[^1].IsTerminal))
-            {
-                yield break;
-            }
-
-            if (batch.Count == 0)
-            {
-                await changed.WaitAsync(cancellationToken);
-            }
-
-            batch.Clear();
-        }
     }
 
     private StreamBuffer Get(string streamId) =>

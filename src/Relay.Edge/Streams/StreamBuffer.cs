@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Relay.Contracts;
 
@@ -31,6 +32,7 @@ internal sealed class StreamBuffer(int maxBytes)
     private int[] _ends = new int[16];
     private int _count;
     private bool _terminal;
+    private bool _abandoned;
     private TaskCompletionSource _changed = NewSignal();
 
     /// <summary>The seq of the newest event (0 when empty).</summary>
@@ -75,10 +77,14 @@ internal sealed class StreamBuffer(int maxBytes)
 
     /// <summary>Appends an event and says by how many bytes the buffer grew (its arrays, not only the event).</summary>
     /// <exception cref="StreamErrorException">STREAM_TOO_LARGE.</exception>
-    public long Append(StreamEvent streamEvent, out int grown)
+    public long Append(StreamEvent streamEvent, out int grown) =>
+        Append(streamEvent.WireName, SerializeScratch(streamEvent), streamEvent.IsTerminal, out grown);
+
+    /// <summary>Appends an event already serialized (its <c>data</c> JSON), e.g. what was just written to Redis.</summary>
+    /// <exception cref="StreamErrorException">STREAM_TOO_LARGE.</exception>
+    public long Append(string name, ReadOnlySpan<byte> data, bool terminal, out int grown)
     {
-        var data = SerializeScratch(streamEvent);
-        var kind = (byte)Array.IndexOf(Names, streamEvent.WireName);
+        var kind = (byte)Array.IndexOf(Names, name);
         TaskCompletionSource changed;
         long seq;
         lock (_gate)
@@ -88,7 +94,7 @@ internal sealed class StreamBuffer(int maxBytes)
                 throw new InvalidOperationException("The stream already ended.");
             }
 
-            if (_length + data.Length > maxBytes && streamEvent is not (ErrorEvent or UsageEvent))
+            if (_length + data.Length > maxBytes && name is not (StreamEventNames.Error or StreamEventNames.Usage))
             {
                 throw new StreamErrorException(StreamErrorCode.StreamTooLarge, $"The answer outgrew the edge's limit of {maxBytes} bytes per stream.");
             }
@@ -102,7 +108,7 @@ internal sealed class StreamBuffer(int maxBytes)
             _ends[_count] = _length;
             _count++;
             seq = _count;
-            _terminal = streamEvent.IsTerminal;
+            _terminal = terminal;
             changed = _changed;
             _changed = NewSignal();
         }
@@ -125,6 +131,64 @@ internal sealed class StreamBuffer(int maxBytes)
 
             complete = _terminal;
             return _changed.Task;
+        }
+    }
+
+    /// <summary>
+    /// Ends the buffer without its terminal event (the stream's production stopped here, e.g. Redis refused an append):
+    /// <see cref="ReadAsync"/> returns, and its readers go on from the shared store, which holds how the stream ended.
+    /// </summary>
+    public void Abandon()
+    {
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            if (_terminal || _abandoned)
+            {
+                return;
+            }
+
+            _abandoned = true;
+            changed = _changed;
+            _changed = NewSignal();
+        }
+
+        changed.TrySetResult();
+    }
+
+    /// <summary>
+    /// Follows the events after <paramref name="afterSeq"/> as they are appended, until the terminal event (or, for a
+    /// reader already past it, at once) or until <see cref="Abandon"/>.
+    /// </summary>
+    public async IAsyncEnumerable<StoredEvent> ReadAsync(long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var batch = new List<StoredEvent>();
+        var cursor = afterSeq;
+        while (true)
+        {
+            var changed = ReadAfter(cursor, batch, out var complete);
+            foreach (var e in batch)
+            {
+                cursor = e.Seq;
+                yield return e;
+            }
+
+            if (complete && (batch.Count == 0 || batch[^1].IsTerminal))
+            {
+                yield break;
+            }
+
+            if (batch.Count == 0)
+            {
+                if (Volatile.Read(ref _abandoned))
+                {
+                    yield break;
+                }
+
+                await changed.WaitAsync(cancellationToken);
+            }
+
+            batch.Clear();
         }
     }
 

@@ -90,6 +90,67 @@ public sealed class RedisStreamStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reader_on_the_producing_instance_follows_the_appends_in_memory_with_no_XRANGE_per_event()
+    {
+        var owner = Store("a");
+        await owner.CreateAsync("here", Info, Ct);
+        await owner.AppendAsync("here", new StartEvent("here", "m", null), Ct);
+        using var redis = await ConnectionMultiplexer.ConnectAsync($"{_redis!.Address},allowAdmin=true");
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var rangesBefore = await RangeCallsAsync(server);
+
+        await using (var reader = owner.ReadAsync("here", 0, Ct).GetAsyncEnumerator(Ct))
+        {
+            Assert.True(await reader.MoveNextAsync());
+            Assert.Equal(1, reader.Current.Seq);
+            for (var i = 0; i < 20; i++)
+            {
+                var next = reader.MoveNextAsync();
+                var delta = new DeltaEvent($"t{i}");
+                await owner.AppendAsync("here", delta, Ct);
+                Assert.True(await next);
+                Assert.Equal((i + 2, "delta"), (reader.Current.Seq, reader.Current.Name));
+                Assert.Equal(StreamEventSerializer.SerializeData(delta), reader.Current.Data.ToArray());
+            }
+
+            Assert.True(owner.HeldBytes > 0);
+            await owner.AppendAsync("here", new DoneEvent("stop"), Ct);
+            Assert.True(await reader.MoveNextAsync());
+            Assert.True(reader.Current.IsTerminal);
+            Assert.False(await reader.MoveNextAsync());
+        }
+
+        Assert.Equal(rangesBefore, await RangeCallsAsync(server));
+        Assert.Equal(0, owner.HeldBytes);
+
+        // Once ended, a new reader (a resume) reads what Redis holds.
+        Assert.Equal(22, (await ReadAll(owner, "here", 0)).Count);
+        Assert.True(await RangeCallsAsync(server) > rangesBefore);
+    }
+
+    [Fact]
+    public async Task A_reader_on_the_producing_instance_goes_on_from_Redis_when_the_owner_learns_it_lost_the_stream()
+    {
+        var (owner, other) = (Store("a"), Store("b"));
+        await owner.CreateAsync("taken", Info, Ct);
+        await owner.AppendAsync("taken", new StartEvent("taken", "m", null), Ct);
+        await using var reader = owner.ReadAsync("taken", 0, Ct).GetAsyncEnumerator(Ct);
+        Assert.True(await reader.MoveNextAsync());
+        var next = reader.MoveNextAsync();
+
+        // A reader elsewhere declared the stream lost (the owner had not renewed its lease): the owner's next append is refused.
+        var lost = new ErrorEvent(StreamError.Create(StreamErrorCode.StreamLost));
+        await other.TryAppendAsync("taken", 2, lost.WireName, StreamEventSerializer.SerializeData(lost), terminal: true, Ct);
+        var ex = await Assert.ThrowsAsync<StreamErrorException>(() => owner.AppendAsync("taken", new DeltaEvent("late"), Ct).AsTask());
+        Assert.Equal(StreamErrorCode.StreamLost, ex.Error.Code);
+
+        Assert.True(await next);
+        Assert.Equal(2, reader.Current.Seq);
+        Assert.Equal(StreamErrorCode.StreamLost, Assert.IsType<ErrorEvent>(reader.Current.ToStreamEvent("taken")).Error.Code);
+        Assert.False(await reader.MoveNextAsync());
+    }
+
+    [Fact]
     public async Task A_cancel_recorded_while_the_owner_was_away_stops_its_next_append_but_lets_the_terminal_event_in()
     {
         var (owner, other) = (Store("a"), Store("b"));
@@ -271,6 +332,13 @@ public sealed class RedisStreamStoreTests : IAsyncLifetime
         _disposables.Add(store);
         _disposables.Add(connection);
         return store;
+    }
+
+    private static async Task<long> RangeCallsAsync(IServer server)
+    {
+        var stats = (string)(await server.ExecuteAsync("INFO", "commandstats"))!;
+        var match = System.Text.RegularExpressions.Regex.Match(stats, @"cmdstat_xrange:calls=(\d+)");
+        return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
 
     private static async Task<List<StoredEvent>> ReadAll(IStreamStore store, string id, long after)

@@ -5,11 +5,13 @@ using StackExchange.Redis;
 namespace Relay.Edge.Streams.Redis;
 
 /// <summary>
-/// One reader of a Redis-held stream: XRANGE from its cursor, then wait for the append notification. While
+/// One reader of a Redis-held stream. When this instance produces the stream, it follows the events in memory
+/// (<paramref name="local"/>, each appended there once Redis has it) and goes on to Redis only if the production stops
+/// without an end. Otherwise: XRANGE from its cursor, then wait for the append notification. While
 /// idle it checks the owner's lease; a lapsed lease ends the stream with STREAM_LOST, appended at the next seq
 /// so every reader sees the same end (and a late write from the old owner is refused by Redis).
 /// </summary>
-internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys, long afterSeq, bool markSeen)
+internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys, long afterSeq, bool markSeen, StreamBuffer? local)
 {
     private const int BatchSize = 512;
     private readonly AsyncSignal _appended = new();
@@ -18,6 +20,19 @@ internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys,
 
     public async IAsyncEnumerable<StoredEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        if (local is not null)
+        {
+            await foreach (var e in local.ReadAsync(_cursor, cancellationToken))
+            {
+                _cursor = e.Seq;
+                yield return e;
+                if (e.IsTerminal)
+                {
+                    yield break;
+                }
+            }
+        }
+
         var channel = RedisChannel.Literal(keys.Appended);
         Action<RedisChannel, RedisValue> onAppend = (_, _) => _appended.Set();
 

@@ -52,6 +52,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     private readonly ITimer _leaseTimer;
     private readonly string _boot = Guid.NewGuid().ToString("N");
     private readonly Action<RedisChannel, RedisValue> _onCancel;
+    private long _heldBytes;
 
     public RedisStreamStore(RedisConnection connection, IOptions<RelayEdgeOptions> options, IOptions<RedisStreamStoreOptions> settings, TimeProvider time)
     {
@@ -68,7 +69,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     public event Action<string>? CancelRequested;
 
     /// <inheritdoc />
-    public long HeldBytes => 0;
+    public long HeldBytes => Interlocked.Read(ref _heldBytes);
 
     public bool IsConnected => _redis.IsConnected;
 
@@ -88,7 +89,9 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         {
             // The heartbeat exists before any reader can look for it (the timer renews it from then on).
             RenewLease();
-            _writers[streamId] = new StreamWriter();
+            var tail = new StreamBuffer(_options.MaxStreamBytes);
+            Interlocked.Add(ref _heldBytes, tail.HeldBytes);
+            _writers[streamId] = new StreamWriter { Tail = tail };
             _produced[streamId] = 0;
         }
 
@@ -121,11 +124,24 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         }
 
         var seq = writer.Seq + 1;
-        switch (await TryAppendAsync(streamId, seq, streamEvent.WireName, data, streamEvent.IsTerminal, cancellationToken))
+        AppendResult appended;
+        try
+        {
+            appended = await TryAppendAsync(streamId, seq, streamEvent.WireName, data, streamEvent.IsTerminal, cancellationToken);
+        }
+        catch (StreamErrorException)
+        {
+            // Redis may or may not hold the event: this instance's readers go on from Redis, which knows.
+            DropTail(writer, abandon: true);
+            throw;
+        }
+
+        switch (appended)
         {
             case AppendResult.Taken:
                 // A reader declared the stream lost while this instance could not renew its lease.
                 _writers.TryRemove(streamId, out _);
+                DropTail(writer, abandon: true);
                 throw new StreamErrorException(StreamErrorCode.StreamLost);
             case AppendResult.Cancelled:
                 // A DELETE on another instance whose pub/sub message this instance may have missed.
@@ -134,9 +150,17 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
 
         writer.Seq = seq;
         writer.Bytes += data.Length;
+        if (writer.Tail is { } tail)
+        {
+            tail.Append(streamEvent.WireName, data, streamEvent.IsTerminal, out var grown);
+            Interlocked.Add(ref _heldBytes, grown);
+        }
+
         if (streamEvent.IsTerminal)
         {
+            // Readers under way keep the ended tail; later ones read Redis.
             _writers.TryRemove(streamId, out _);
+            DropTail(writer, abandon: false);
         }
 
         return seq;
@@ -156,7 +180,8 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     }
 
     public IAsyncEnumerable<StoredEvent> ReadAsync(string streamId, long afterSeq, CancellationToken cancellationToken = default) =>
-        new RedisStreamReader(this, new StreamKeys(streamId), afterSeq, markSeen: !_produced.ContainsKey(streamId)).ReadAsync(cancellationToken);
+        new RedisStreamReader(this, new StreamKeys(streamId), afterSeq, markSeen: !_produced.ContainsKey(streamId), _writers.TryGetValue(streamId, out var w) ? w.Tail : null)
+            .ReadAsync(cancellationToken);
 
     public async ValueTask<bool> IsReadElsewhereAsync(string streamId, CancellationToken cancellationToken = default) =>
         await Call(() => Db.KeyExistsAsync(new StreamKeys(streamId).Seen), cancellationToken);
@@ -170,7 +195,11 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
 
     public async ValueTask RemoveAsync(string streamId, CancellationToken cancellationToken = default)
     {
-        _writers.TryRemove(streamId, out _);
+        if (_writers.TryRemove(streamId, out var writer))
+        {
+            DropTail(writer, abandon: true);
+        }
+
         _produced.TryRemove(streamId, out _);
         var keys = new StreamKeys(streamId);
         await Call(() => Db.KeyDeleteAsync([keys.Events, keys.Info, keys.Cancel, keys.Seen]), cancellationToken);
@@ -262,9 +291,30 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         Db.StringSet(StreamKeys.InstanceLease(_options.InstanceId), _boot, _settings.LeaseDuration, flags: CommandFlags.FireAndForget);
     }
 
-    /// <summary>What this instance knows of a stream it produces. Only its generation task touches it.</summary>
+    /// <summary>Stops keeping the stream's events here; <paramref name="abandon"/> sends its readers on to Redis.</summary>
+    private void DropTail(StreamWriter writer, bool abandon)
+    {
+        if (Interlocked.Exchange(ref writer.Tail, null) is not { } tail)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _heldBytes, -tail.HeldBytes);
+        if (abandon)
+        {
+            tail.Abandon();
+        }
+    }
+
+    /// <summary>What this instance knows of a stream it produces. Only its generation task appends.</summary>
     private sealed class StreamWriter
     {
+        /// <summary>
+        /// The events appended so far, while the stream is produced here: this instance's readers follow them in memory
+        /// instead of an XRANGE and a notification per event. Null once it ended or was abandoned.
+        /// </summary>
+        public StreamBuffer? Tail;
+
         public long Seq { get; set; }
 
         public long Bytes { get; set; }
