@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Relay.Contracts;
 using Relay.Contracts.Sse;
 
@@ -25,7 +26,9 @@ internal readonly record struct FrameStep(FrameStepKind Kind, StreamError? Error
     public static FrameStep Cancelled => new(FrameStepKind.Cancelled);
 
     /// <summary>Reads the next frame, turning every way a read can end into a step instead of an exception.</summary>
-    public static async Task<FrameStep> NextAsync(IAsyncEnumerator<SseFrame> frames, IdleWatchdog watchdog, CancellationToken cancellationToken)
+    /// <remarks>Once per upstream event, and usually waiting: the pooled builder reuses its state instead of a task per event.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<FrameStep> NextAsync(IAsyncEnumerator<SseFrame> frames, IdleWatchdog watchdog, CancellationToken cancellationToken)
     {
         try
         {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Relay.Contracts.Sse;
 
 /// <summary>
@@ -35,6 +37,7 @@ internal sealed class ByteLimitedStream(Stream inner, long limit) : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         Count(await inner.ReadAsync(buffer[..Allowed(buffer.Length)], cancellationToken));
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Relay.Contracts.Sse;
 
 /// <summary>A read-only pass-through that kicks an <see cref="IdleWatchdog"/> whenever bytes arrive and counts them.</summary>
@@ -27,6 +29,7 @@ public sealed class WatchedStream(Stream inner, IdleWatchdog watchdog) : Stream
     public override int Read(byte[] buffer, int offset, int count) => Seen(inner.Read(buffer, offset, count));
 
     /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         Seen(await inner.ReadAsync(buffer, cancellationToken));
 
