@@ -151,4 +151,25 @@ public sealed class LimitsTests
         using var response = await http.SendAsync(preflight, Ct);
         Assert.Equal("https://app.example", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
     }
+
+    [Fact]
+    public async Task Without_configured_origins_no_browser_origin_is_allowed()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=2";
+        using var http = servers.CreateClient();
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "v1/chat/stream");
+        preflight.Headers.Add("Origin", "https://app.example");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        using (var response = await http.SendAsync(preflight, Ct))
+        {
+            Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+        }
+
+        using var post = Sse.Post();
+        post.Headers.Add("Origin", "https://app.example");
+        using var answer = await http.SendAsync(post, Ct);
+        Assert.True(answer.IsSuccessStatusCode);
+        Assert.False(answer.Headers.Contains("Access-Control-Allow-Origin"));
+    }
 }

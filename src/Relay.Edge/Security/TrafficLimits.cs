@@ -53,7 +53,7 @@ internal static class TrafficLimits
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
 
-        var origins = (configuration["RELAY_CORS_ORIGINS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var origins = CorsOrigins(configuration);
         services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy =>
         {
             if (origins.Length > 0)
@@ -69,7 +69,14 @@ internal static class TrafficLimits
     {
         app.UseForwardedHeaders();
         app.UseMiddleware<RequestIdAndErrorMiddleware>();
-        app.UseCors(CorsPolicy);
+
+        // Without RELAY_CORS_ORIGINS the policy allows nothing, so the middleware is left out: it would run on every
+        // request, and its Invoke takes a service argument, which a native build calls through reflection.
+        if (CorsOrigins(app.ApplicationServices.GetRequiredService<IConfiguration>()).Length > 0)
+        {
+            app.UseCors(CorsPolicy);
+        }
+
         app.UseStatusCodePages(async context =>
         {
             var http = context.HttpContext;
@@ -87,6 +94,9 @@ internal static class TrafficLimits
         app.UseRateLimiter();
         return app;
     }
+
+    private static string[] CorsOrigins(IConfiguration configuration) =>
+        (configuration["RELAY_CORS_ORIGINS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>
     /// Per authenticated token when RELAY_TOKENS is on, else per client address (through known proxies, the forwarded
