@@ -50,7 +50,7 @@ internal sealed class Report
             .Append(CultureInfo.InvariantCulture, $"Measured by `dotnet run -c Release --project bench/Relay.Benchmarks -- all` on {Environment.ProcessorCount} cores, ")
             .Append(CultureInfo.InvariantCulture, $"{Machine()}, .NET {Environment.Version}, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. ")
             .Append("Everything runs on loopback against the simulator, and every process shares the machine's cores. The latency, CPU-per-token, per-event and concurrency figures ")
-            .Append("come from separate processes, as a deployment has them: the simulator, the edge as docs/deployment.md publishes it (native, `-p:PublishAot=true`; in-memory store, and Redis-backed for its CPU lane), ")
+            .Append("come from separate processes, as a deployment has them: the simulator, the edge as docs/deployment.md publishes it (native, `-p:PublishAot=true`, with its own defaults: workstation GC, socket completions on the socket threads; in-memory store, and Redis-backed for its CPU lane), ")
             .Append("nginx (a worker per core), the Portkey gateway and workerd, with this program as the load generator; CPU is each server's own utime + stime from /proc. ")
             .Append("The CLI start-up and CLI memory figures run `relay` as README installs it (`dotnet pack`, `dotnet tool install`: the native package). The resume, memory, Redis and simulator figures host the edge and the simulator inside this program. \"Added\" means over the same request straight to the simulator.\n\n")
             .Append("| figure | measured | target | met |\n|---|---|---|---|\n");
