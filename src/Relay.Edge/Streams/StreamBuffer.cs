@@ -80,7 +80,10 @@ internal sealed class StreamBuffer(int maxBytes)
     public long Append(StreamEvent streamEvent, out int grown) =>
         Append(streamEvent.WireName, SerializeScratch(streamEvent), streamEvent.IsTerminal, out grown);
 
-    /// <summary>Appends an event already serialized (its <c>data</c> JSON), e.g. what was just written to Redis.</summary>
+    /// <summary>
+    /// Appends an event already serialized (its <c>data</c> JSON), e.g. what was just written to Redis. An abandoned
+    /// buffer takes nothing more (and does not grow): its readers have gone on elsewhere.
+    /// </summary>
     /// <exception cref="StreamErrorException">STREAM_TOO_LARGE.</exception>
     public long Append(string name, ReadOnlySpan<byte> data, bool terminal, out int grown)
     {
@@ -92,6 +95,12 @@ internal sealed class StreamBuffer(int maxBytes)
             if (_terminal)
             {
                 throw new InvalidOperationException("The stream already ended.");
+            }
+
+            if (_abandoned)
+            {
+                grown = 0;
+                return _count;
             }
 
             if (_length + data.Length > maxBytes && name is not (StreamEventNames.Error or StreamEventNames.Usage))

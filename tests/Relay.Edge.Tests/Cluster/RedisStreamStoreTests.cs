@@ -143,6 +143,7 @@ public sealed class RedisStreamStoreTests : IAsyncLifetime
         await other.TryAppendAsync("taken", 2, lost.WireName, StreamEventSerializer.SerializeData(lost), terminal: true, Ct);
         var ex = await Assert.ThrowsAsync<StreamErrorException>(() => owner.AppendAsync("taken", new DeltaEvent("late"), Ct).AsTask());
         Assert.Equal(StreamErrorCode.StreamLost, ex.Error.Code);
+        Assert.Equal(0, owner.HeldBytes);
 
         Assert.True(await next);
         Assert.Equal(2, reader.Current.Seq);

@@ -299,11 +299,13 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
             return;
         }
 
-        Interlocked.Add(ref _heldBytes, -tail.HeldBytes);
+        // Abandoned first: an append racing this one then adds nothing, so the count stays exact.
         if (abandon)
         {
             tail.Abandon();
         }
+
+        Interlocked.Add(ref _heldBytes, -tail.HeldBytes);
     }
 
     /// <summary>What this instance knows of a stream it produces. Only its generation task appends.</summary>
