@@ -41,27 +41,15 @@ public sealed class IdleWatchdogTests
         Assert.True(watchdog.Fired);
     }
 
-    [Fact]
-    public void A_first_byte_just_before_the_limit_starts_the_idle_limit_from_there()
+    [Theory]
+    [InlineData(20, 19)] // just before the first-byte limit
+    [InlineData(60, 1)] // an idle limit shorter than the first-byte limit
+    public void The_first_read_starts_the_idle_limit_from_that_read(int firstByteSeconds, int firstReadSeconds)
     {
         var time = new FakeTimeProvider();
-        using var watchdog = new IdleWatchdog(time, FirstByte, Idle, CancellationToken.None);
+        using var watchdog = new IdleWatchdog(time, TimeSpan.FromSeconds(firstByteSeconds), Idle, CancellationToken.None);
 
-        time.Advance(FirstByte - TimeSpan.FromSeconds(1));
-        watchdog.Kick();
-        time.Advance(Idle - TimeSpan.FromMilliseconds(1));
-        Assert.False(watchdog.Fired);
-        time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.True(watchdog.Fired);
-    }
-
-    [Fact]
-    public void An_idle_limit_shorter_than_the_first_byte_limit_counts_from_the_first_read()
-    {
-        var time = new FakeTimeProvider();
-        using var watchdog = new IdleWatchdog(time, TimeSpan.FromSeconds(60), Idle, CancellationToken.None);
-
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(firstReadSeconds));
         watchdog.Kick();
         time.Advance(Idle - TimeSpan.FromMilliseconds(1));
         Assert.False(watchdog.Fired);
