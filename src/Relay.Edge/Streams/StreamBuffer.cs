@@ -8,8 +8,8 @@ namespace Relay.Edge.Streams;
 /// <summary>
 /// The events of one stream, held compactly: each event's <c>data</c> JSON packed into one growing byte
 /// array plus an index of kinds and offsets (about 25 bytes for a one-word delta, not an object with a
-/// formatted id per event). One writer appends; readers follow with their own cursor and are woken by a
-/// completion swapped on every append, never by polling. Bytes already written never move in place: growing
+/// formatted id per event). One writer appends; readers follow with their own cursor and are woken by the
+/// append through a waiter each reuses for every wait, never by polling. Bytes already written never move in place: growing
 /// copies into a new array, so a reader's slice of the old one stays valid.
 /// </summary>
 internal sealed class StreamBuffer(int maxBytes)
@@ -33,7 +33,7 @@ internal sealed class StreamBuffer(int maxBytes)
     private int _count;
     private bool _terminal;
     private bool _abandoned;
-    private TaskCompletionSource _changed = NewSignal();
+    private readonly List<ReaderWaiter> _waiting = [];
 
     /// <summary>The seq of the newest event (0 when empty).</summary>
     public long LastSeq
@@ -88,8 +88,6 @@ internal sealed class StreamBuffer(int maxBytes)
     public long Append(string name, ReadOnlySpan<byte> data, bool terminal, out int grown)
     {
         var kind = (byte)Array.IndexOf(Names, name);
-        TaskCompletionSource changed;
-        long seq;
         lock (_gate)
         {
             if (_terminal)
@@ -116,30 +114,9 @@ internal sealed class StreamBuffer(int maxBytes)
             _kinds[_count] = kind;
             _ends[_count] = _length;
             _count++;
-            seq = _count;
             _terminal = terminal;
-            changed = _changed;
-            _changed = NewSignal();
-        }
-
-        changed.TrySetResult();
-        return seq;
-    }
-
-    /// <summary>Copies the events after <paramref name="afterSeq"/> into <paramref name="into"/>; returns a task completed by the next append.</summary>
-    public Task ReadAfter(long afterSeq, List<StoredEvent> into, out bool complete)
-    {
-        lock (_gate)
-        {
-            var bytes = _bytes;
-            for (var i = (int)afterSeq; i < _count; i++)
-            {
-                var start = i == 0 ? 0 : _ends[i - 1];
-                into.Add(new StoredEvent(i + 1, Names[_kinds[i]], bytes.AsMemory(start, _ends[i] - start)));
-            }
-
-            complete = _terminal;
-            return _changed.Task;
+            WakeAll();
+            return _count;
         }
     }
 
@@ -149,20 +126,14 @@ internal sealed class StreamBuffer(int maxBytes)
     /// </summary>
     public void Abandon()
     {
-        TaskCompletionSource changed;
         lock (_gate)
         {
-            if (_terminal || _abandoned)
+            if (!_terminal && !_abandoned)
             {
-                return;
+                _abandoned = true;
+                WakeAll();
             }
-
-            _abandoned = true;
-            changed = _changed;
-            _changed = NewSignal();
         }
-
-        changed.TrySetResult();
     }
 
     /// <summary>
@@ -173,32 +144,77 @@ internal sealed class StreamBuffer(int maxBytes)
     {
         var batch = new List<StoredEvent>();
         var cursor = afterSeq;
+        var waiter = new ReaderWaiter();
+        using var registration = cancellationToken.UnsafeRegister(static (w, ct) => ((ReaderWaiter)w!).Cancel(ct), waiter);
         while (true)
         {
-            var changed = ReadAfter(cursor, batch, out var complete);
+            var ended = Take(cursor, batch, waiter, out var parked);
             foreach (var e in batch)
             {
                 cursor = e.Seq;
                 yield return e;
             }
 
-            if (complete && (batch.Count == 0 || batch[^1].IsTerminal))
+            if (ended)
             {
                 yield break;
             }
 
-            if (batch.Count == 0)
+            if (parked)
             {
-                if (Volatile.Read(ref _abandoned))
+                if (cancellationToken.IsCancellationRequested)
                 {
-                    yield break;
+                    waiter.Cancel(cancellationToken); // cancelled before the wait was parked, so the registration missed it
                 }
 
-                await changed.WaitAsync(cancellationToken);
+                await waiter.WaitAsync();
             }
 
             batch.Clear();
         }
+    }
+
+    /// <summary>
+    /// Copies the events after <paramref name="afterSeq"/> into <paramref name="into"/> and says whether the stream ends
+    /// there. With nothing new and the stream going on, parks <paramref name="waiter"/> until the next append.
+    /// </summary>
+    private bool Take(long afterSeq, List<StoredEvent> into, ReaderWaiter waiter, out bool parked)
+    {
+        lock (_gate)
+        {
+            var bytes = _bytes;
+            for (var i = (int)afterSeq; i < _count; i++)
+            {
+                var start = i == 0 ? 0 : _ends[i - 1];
+                into.Add(new StoredEvent(i + 1, Names[_kinds[i]], bytes.AsMemory(start, _ends[i] - start)));
+            }
+
+            parked = false;
+            if (_terminal || _abandoned)
+            {
+                return true;
+            }
+
+            if (into.Count == 0)
+            {
+                _waiting.Add(waiter);
+                waiter.Park();
+                parked = true;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Wakes every parked reader. Under the gate: a wake only queues the reader's continuation.</summary>
+    private void WakeAll()
+    {
+        foreach (var waiter in _waiting)
+        {
+            waiter.Wake();
+        }
+
+        _waiting.Clear();
     }
 
     private void EnsureCapacity(int extra)
@@ -235,8 +251,6 @@ internal sealed class StreamBuffer(int maxBytes)
         scratch.Writer.Flush();
         return scratch.Buffer.WrittenSpan;
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private sealed class Scratch
     {
