@@ -41,7 +41,7 @@ public class HotPathBenchmarks
     {
         var mapper = new OpenRouterChunkMapper("openai/gpt-4o-mini", new SecretRedactor(null));
         var count = 0;
-        await foreach (var frame in SseEventReader.ReadAsync(new MemoryStream(_upstream, writable: false)))
+        await foreach (var frame in SseEventReader.ReadUtf8Async(new MemoryStream(_upstream, writable: false)))
         {
             mapper.OnData(frame.Data, _mapped);
             count += _mapped.Count;

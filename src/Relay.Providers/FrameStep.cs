@@ -28,7 +28,7 @@ internal readonly record struct FrameStep(FrameStepKind Kind, StreamError? Error
     /// <summary>Reads the next frame, turning every way a read can end into a step instead of an exception.</summary>
     /// <remarks>Once per upstream event, and usually waiting: the pooled builder reuses its state instead of a task per event.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<FrameStep> NextAsync(IAsyncEnumerator<SseFrame> frames, IdleWatchdog watchdog, CancellationToken cancellationToken)
+    public static async ValueTask<FrameStep> NextAsync<T>(IAsyncEnumerator<T> frames, IdleWatchdog watchdog, CancellationToken cancellationToken)
     {
         try
         {

@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Relay.Contracts;
 
 namespace Relay.Providers;
@@ -12,8 +14,6 @@ namespace Relay.Providers;
 /// </summary>
 internal sealed class OpenRouterChunkMapper(string requestedModel, SecretRedactor redactor)
 {
-    private const string DoneSentinel = "[DONE]";
-
     private string? _finishReason;
     private string? _nativeFinishReason;
     private bool _sawToolCalls;
@@ -33,15 +33,17 @@ internal sealed class OpenRouterChunkMapper(string requestedModel, SecretRedacto
     /// <summary>The finish reason of a completed stream, or the error code of a failed one.</summary>
     public string? Outcome { get; private set; }
 
-    /// <summary>Maps one event's data; appends what it yields to <paramref name="output"/>.</summary>
-    public void OnData(string data, List<StreamEvent> output)
+    private static ReadOnlySpan<byte> DoneSentinel => "[DONE]"u8;
+
+    /// <summary>Maps one event's data (UTF-8, read in place); appends what it yields to <paramref name="output"/>.</summary>
+    public void OnData(ReadOnlyMemory<byte> data, List<StreamEvent> output)
     {
         if (Finished)
         {
             return;
         }
 
-        if (data == DoneSentinel)
+        if (data.Span.SequenceEqual(DoneSentinel))
         {
             Complete(output);
             return;
@@ -50,7 +52,9 @@ internal sealed class OpenRouterChunkMapper(string requestedModel, SecretRedacto
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(data);
+            // Parsed from the bytes, not from a string per chunk. Invalid UTF-8 is decoded first, as it always was:
+            // replaced by U+FFFD rather than failing the answer.
+            doc = Utf8.IsValid(data.Span) ? JsonDocument.Parse(data) : JsonDocument.Parse(Encoding.UTF8.GetString(data.Span));
         }
         catch (JsonException)
         {

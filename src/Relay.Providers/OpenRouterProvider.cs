@@ -105,7 +105,7 @@ public sealed class OpenRouterProvider : ILlmProvider
             var body = new WatchedStream(await response.Content.ReadAsStreamAsync(CancellationToken.None), watchdog);
             await using (body)
             {
-                var frames = SseEventReader.ReadAsync(body, _options.MaxEventBytes, watchdog.Token).GetAsyncEnumerator(watchdog.Token);
+                var frames = SseEventReader.ReadUtf8Async(body, _options.MaxEventBytes, watchdog.Token).GetAsyncEnumerator(watchdog.Token);
                 await using (frames)
                 {
                     while (!mapper.Finished)
@@ -119,11 +119,7 @@ public sealed class OpenRouterProvider : ILlmProvider
                         switch (step.Kind)
                         {
                             case FrameStepKind.Frame:
-                                if (_logger.IsEnabled(LogLevel.Trace))
-                                {
-                                    ProviderLog.Chunk(_logger, frames.Current.Data);
-                                }
-
+                                ProviderLog.Chunk(_logger, frames.Current.Data.Span);
                                 mapper.OnData(frames.Current.Data, batch);
                                 break;
                             case FrameStepKind.End: mapper.OnEnd(batch); break;

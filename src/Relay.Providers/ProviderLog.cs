@@ -15,6 +15,17 @@ internal static partial class ProviderLog
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Upstream request {Model} failed: {Code}: {Message}")]
     public static partial void RequestFailed(ILogger logger, string model, string code, string message);
 
+    /// <summary>Logs an upstream chunk's data at Trace, decoding it only when Trace is on.</summary>
+    public static void Chunk(ILogger logger, ReadOnlySpan<byte> data)
+    {
+        if (logger.IsEnabled(LogLevel.Trace))
+        {
+#pragma warning disable CA1873 // decoded only under the IsEnabled check above, which the analyzer does not follow here
+            ChunkText(logger, System.Text.Encoding.UTF8.GetString(data));
+#pragma warning restore CA1873
+        }
+    }
+
     [LoggerMessage(EventId = 1004, Level = LogLevel.Trace, Message = "Upstream chunk: {Data}")]
-    public static partial void Chunk(ILogger logger, string data);
+    private static partial void ChunkText(ILogger logger, string data);
 }

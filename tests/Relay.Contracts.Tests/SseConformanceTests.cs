@@ -125,6 +125,39 @@ public sealed class SseConformanceTests
     {
         Assert.Throws<ArgumentNullException>(() => SseEventReader.ReadAsync(null!, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Throws<ArgumentOutOfRangeException>(() => SseEventReader.ReadAsync(new MemoryStream(), 0, TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentNullException>(() => SseEventReader.ReadUtf8Async(null!, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SseEventReader.ReadUtf8Async(new MemoryStream(), 0, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Read_as_bytes_each_event_is_its_whole_data_however_the_bytes_arrive()
+    {
+        // Growing events (the reused buffer must grow), multi-line data, a character split across reads, then a short one.
+        string[] data = ["a", new string('b', 3000), "line one\nline two", "Olá 😊", new string('c', 9000), "z"];
+        var input = System.Text.Encoding.UTF8.GetBytes(string.Concat(data.Select(d => "data: " + d.Replace("\n", "\ndata: ", StringComparison.Ordinal) + "\n\n")));
+        var seen = new List<string>();
+        await foreach (var e in SseEventReader.ReadUtf8Async(ChunkedReadStream.OneByteAtATime(input), 16 * 1024, TestContext.Current.CancellationToken))
+        {
+            seen.Add(System.Text.Encoding.UTF8.GetString(e.Data.Span)); // valid until the next event, so decoded now
+        }
+
+        Assert.Equal(data, seen);
+    }
+
+    [Fact]
+    public async Task Read_as_bytes_an_event_over_the_limit_ends_the_read_with_EVENT_TOO_LARGE()
+    {
+        var input = System.Text.Encoding.UTF8.GetBytes("data: small\n\ndata: " + new string('x', 5000) + "\n\ndata: never\n\n");
+        var seen = new List<string>();
+        var ex = await Assert.ThrowsAsync<StreamErrorException>(async () =>
+        {
+            await foreach (var e in SseEventReader.ReadUtf8Async(new MemoryStream(input), 1024, TestContext.Current.CancellationToken))
+            {
+                seen.Add(System.Text.Encoding.UTF8.GetString(e.Data.Span));
+            }
+        });
+        Assert.Equal(StreamErrorCode.EventTooLarge, ex.Error.Code);
+        Assert.Equal("small", Assert.Single(seen));
     }
 
     [Fact]

@@ -146,6 +146,7 @@ public sealed class RequestAndWholeAnswerTests
         Assert.Contains(logs, l => l.Level == LogLevel.Debug && l.Message.Contains("outcome stop", StringComparison.Ordinal));
         Assert.All(logs, l => Assert.DoesNotContain(Canary, l.Message + l.Exception, StringComparison.Ordinal));
         Assert.DoesNotContain(logs, l => l.Level > LogLevel.Trace && l.Message.Contains("Olá", StringComparison.Ordinal));
+        Assert.Contains(logs, l => l.Level == LogLevel.Trace && l.Message.Contains("Olá", StringComparison.Ordinal)); // chunks, decoded, at Trace only
     }
 
     [Fact]

@@ -45,6 +45,16 @@ public sealed class StreamShapeTests
         Assert.Equal(RealExpected, TestProvider.Describe(events));
     }
 
+    [Fact]
+    public async Task A_chunk_that_is_not_valid_UTF8_is_decoded_with_replacement_characters_not_failed()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Content("a~b") + Finish() + Done);
+        bytes[Array.IndexOf(bytes, (byte)'~')] = 0xFF;
+        var events = await TestProvider.Create(ScriptedHandler.Sse(new PiecewiseStream([bytes]))).CollectAsync(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal("a\uFFFDb", Assert.IsType<DeltaEvent>(events[1]).Text);
+        Assert.Equal("stop", Assert.IsType<DoneEvent>(events[^1]).FinishReason);
+    }
+
     [Theory]
     [InlineData("A: separate chunk, non-empty choices, null finish",
         """choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null,"native_finish_reason":null,"logprobs":null}],"usage":{{USAGE}}""")]

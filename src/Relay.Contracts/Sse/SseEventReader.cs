@@ -34,6 +34,39 @@ public static class SseEventReader
         return ReadCoreAsync(stream, maxEventBytes, cancellationToken);
     }
 
+    /// <summary>
+    /// Reads events from <paramref name="stream"/> without decoding them, for a reader that parses the UTF-8 itself (the
+    /// provider's JSON chunks): no string is made per event. The bytes are copied into one buffer that the reader
+    /// reuses, so an item's data is valid only until the enumerator moves on.
+    /// </summary>
+    /// <param name="stream">The response body.</param>
+    /// <param name="maxEventBytes">The largest event accepted; a larger one ends the read with EVENT_TOO_LARGE.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
+    /// <exception cref="StreamErrorException">EVENT_TOO_LARGE, thrown from the enumeration.</exception>
+    public static IAsyncEnumerable<SseItem<ReadOnlyMemory<byte>>> ReadUtf8Async(
+        Stream stream,
+        int maxEventBytes = DefaultMaxEventBytes,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEventBytes, 1);
+        return ReadUtf8CoreAsync(stream, maxEventBytes, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<SseItem<ReadOnlyMemory<byte>>> ReadUtf8CoreAsync(
+        Stream stream,
+        int maxEventBytes,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var limited = new ByteLimitedStream(stream, maxEventBytes);
+        var parser = SseParser.Create(limited, new ReusedBuffer(maxEventBytes).Hold);
+        await foreach (var item in parser.EnumerateAsync(cancellationToken))
+        {
+            limited.Reset();
+            yield return item;
+        }
+    }
+
     private static async IAsyncEnumerable<SseFrame> ReadCoreAsync(
         Stream stream,
         int maxEventBytes,
@@ -51,6 +84,23 @@ public static class SseEventReader
             var retry = parser.ReconnectionInterval == Timeout.InfiniteTimeSpan ? (TimeSpan?)null : parser.ReconnectionInterval;
             var type = item.EventType.Length == 0 ? MessageType : item.EventType;
             yield return new SseFrame(type, item.Data, parser.LastEventId, retry);
+        }
+    }
+
+    /// <summary>Where <see cref="ReadUtf8Async"/> keeps the current event's data: grown as needed, never past twice the limit.</summary>
+    private sealed class ReusedBuffer(int maxEventBytes)
+    {
+        private byte[] _bytes = new byte[Math.Min(1024, maxEventBytes)];
+
+        public ReadOnlyMemory<byte> Hold(string eventType, ReadOnlySpan<byte> data)
+        {
+            if (data.Length > _bytes.Length)
+            {
+                _bytes = new byte[Math.Max(data.Length, Math.Min(_bytes.Length * 2, maxEventBytes))];
+            }
+
+            data.CopyTo(_bytes);
+            return _bytes.AsMemory(0, data.Length);
         }
     }
 }
