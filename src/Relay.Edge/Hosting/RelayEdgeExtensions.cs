@@ -54,7 +54,7 @@ public static class RelayEdgeExtensions
 
         services.AddSingleton<EdgeTelemetry>();
         services.AddOpenTelemetry()
-            .WithMetrics(m => m.AddMeter(EdgeTelemetry.Name, "System.Runtime").AddPrometheusExporter())
+            .WithMetrics(m => m.AddMeter(EdgeTelemetry.Name).AddPrometheusExporter())
             .WithTracing(t => t.AddSource(EdgeTelemetry.Name));
         services.AddSingleton<StreamGenerator>();
         services.AddSingleton<Upstream.WholeAnswers>();
