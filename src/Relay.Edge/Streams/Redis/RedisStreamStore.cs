@@ -91,7 +91,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
             RenewLease();
             var tail = new StreamBuffer(_options.MaxStreamBytes);
             Interlocked.Add(ref _heldBytes, tail.HeldBytes);
-            _writers[streamId] = new StreamWriter { Tail = tail };
+            _writers[streamId] = new StreamWriter(keys) { Tail = tail };
             _produced[streamId] = 0;
         }
 
@@ -127,7 +127,7 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
         AppendResult appended;
         try
         {
-            appended = await TryAppendAsync(streamId, seq, streamEvent.WireName, data, streamEvent.IsTerminal, cancellationToken);
+            appended = await TryAppendAsync(writer.AppendKeys, writer.AppendedChannel, seq, streamEvent.WireName, data, streamEvent.IsTerminal, cancellationToken);
         }
         catch (StreamErrorException)
         {
@@ -236,14 +236,19 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     }
 
     /// <summary>Appends at <paramref name="seq"/>, unless that seq is taken (another writer got there first) or a cancel was recorded.</summary>
-    internal async Task<AppendResult> TryAppendAsync(string streamId, long seq, string name, byte[] data, bool terminal, CancellationToken cancellationToken = default)
+    internal Task<AppendResult> TryAppendAsync(string streamId, long seq, string name, byte[] data, bool terminal, CancellationToken cancellationToken = default)
     {
         var keys = new StreamKeys(streamId);
+        return TryAppendAsync([keys.Events, keys.Info, keys.Cancel], keys.Appended, seq, name, data, terminal, cancellationToken);
+    }
+
+    private async Task<AppendResult> TryAppendAsync(RedisKey[] keys, RedisValue appended, long seq, string name, byte[] data, bool terminal, CancellationToken cancellationToken)
+    {
         var result = (int)await Call(
             () => Db.ScriptEvaluateAsync(
                 AppendScript,
-                [keys.Events, keys.Info, keys.Cancel],
-                [StreamKeys.EntryId(seq), name, data, terminal ? GraceMs : LiveTtlMs, keys.Appended, seq, terminal ? "1" : "0"]),
+                keys,
+                [StreamKeys.EntryId(seq), name, data, terminal ? GraceMs : LiveTtlMs, appended, seq, terminal ? "1" : "0"]),
             cancellationToken);
         return (AppendResult)result;
     }
@@ -309,8 +314,13 @@ internal sealed class RedisStreamStore : IStreamStore, IDisposable
     }
 
     /// <summary>What this instance knows of a stream it produces. Only its generation task appends.</summary>
-    private sealed class StreamWriter
+    private sealed class StreamWriter(StreamKeys keys)
     {
+        /// <summary>The append script's keys, made once per stream rather than four interpolated strings per event.</summary>
+        public RedisKey[] AppendKeys { get; } = [keys.Events, keys.Info, keys.Cancel];
+
+        public RedisValue AppendedChannel { get; } = keys.Appended;
+
         /// <summary>
         /// The events appended so far, while the stream is produced here: this instance's readers follow them in memory
         /// instead of an XRANGE and a notification per event. Null once it ended or was abandoned.
