@@ -87,7 +87,7 @@ public static class SseEventReader
         }
     }
 
-    /// <summary>Where <see cref="ReadUtf8Async"/> keeps the current event's data: grown as needed, never past twice the limit.</summary>
+    /// <summary>Where <see cref="ReadUtf8Async"/> keeps the current event's data: grown as needed, never past the event limit.</summary>
     private sealed class ReusedBuffer(int maxEventBytes)
     {
         private byte[] _bytes = new byte[Math.Min(1024, maxEventBytes)];
