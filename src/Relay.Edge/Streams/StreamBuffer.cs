@@ -9,8 +9,8 @@ namespace Relay.Edge.Streams;
 /// The events of one stream, held compactly: each event's <c>data</c> JSON packed into one growing byte
 /// array plus an index of kinds and offsets (about 25 bytes for a one-word delta, not an object with a
 /// formatted id per event). One writer appends; readers follow with their own cursor and are woken by the
-/// append through a waiter each reuses for every wait, never by polling. Bytes already written never move in place: growing
-/// copies into a new array, so a reader's slice of the old one stays valid.
+/// append through a waiter each reuses for every wait, never by polling. Bytes already written never move in
+/// place: growing copies into a new array, so a reader's slice of the old one stays valid.
 /// </summary>
 internal sealed class StreamBuffer(int maxBytes)
 {
