@@ -43,13 +43,21 @@ internal static class Sse
         return request;
     }
 
-    public static async Task<List<StreamEvent>> ReadAllAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    public static Task<List<StreamEvent>> ReadAllAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        ReadUntilAsync(response, static _ => false, cancellationToken);
+
+    /// <summary>Reads events up to and including the first that matches <paramref name="last"/>, or to the end.</summary>
+    public static async Task<List<StreamEvent>> ReadUntilAsync(HttpResponseMessage response, Func<StreamEvent, bool> last, CancellationToken cancellationToken)
     {
         Assert.Equal(new MediaTypeHeaderValue("text/event-stream"), response.Content.Headers.ContentType);
         var events = new List<StreamEvent>();
         await foreach (var frame in SseEventReader.ReadAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken))
         {
             events.Add(StreamEventSerializer.Deserialize(frame.EventType, frame.Data, frame.LastEventId));
+            if (last(events[^1]))
+            {
+                break;
+            }
         }
 
         return events;

@@ -167,6 +167,10 @@ public sealed class ClusterTests : IAsyncLifetime
         using var toSurvivor = new HttpClient { BaseAddress = survivor.Url };
         using (var post = await toOwner.SendAsync(Sse.Post(streamId: "orphaned"), HttpCompletionOption.ResponseHeadersRead, Ct))
         {
+            // The owner sends an event only once Redis has it: after two deltas, orphaned:3 is stored. Waiting for the
+            // gate alone raced the kill against the owner's append.
+            var sent = await Sse.ReadUntilAsync(post, e => e is DeltaEvent { EventId: "orphaned:3" }, Ct);
+            Assert.Equal(2, sent.OfType<DeltaEvent>().Count());
             await _simulator.Gates.WaitReachedAsync("crash", Ct);
         }
 
