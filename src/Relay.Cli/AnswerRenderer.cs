@@ -9,6 +9,8 @@ namespace Relay.Cli;
 /// arrives; reasoning, reconnection status, usage and errors on stderr. On a terminal a restarted answer is
 /// erased and streams again in place; elsewhere nothing is ever written twice (the client is told not to
 /// restart once text was written).
+/// Console writes are synchronous: the console stream has no asynchronous I/O, so WriteAsync would queue the same
+/// blocking write to the thread pool, with a task and a thread hop per token.
 /// </summary>
 internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, TimeProvider time)
 {
@@ -42,8 +44,8 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
                 lastEventId = e.EventId ?? lastEventId;
                 if (options.Json)
                 {
-                    await console.Out.WriteLineAsync(JsonEventLine.Format(e));
-                    await console.Out.FlushAsync(CancellationToken.None);
+                    console.Out.WriteLine(JsonEventLine.Format(e));
+                    console.Out.Flush();
                 }
 
                 switch (e)
@@ -54,10 +56,10 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
                     case DeltaEvent d:
                         firstDelta ??= time.GetTimestamp();
                         deltas++;
-                        await WriteTextAsync(d.Text);
+                        WriteText(d.Text);
                         break;
                     case ReasoningEvent r:
-                        await WriteReasoningAsync(r.Text);
+                        WriteReasoning(r.Text);
                         break;
                     case UsageEvent u:
                         usage = u.Usage;
@@ -69,10 +71,10 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
                         error = x.Error;
                         break;
                     case ReconnectingEvent c:
-                        await ShowStatusAsync($"connection lost, reconnecting in {c.DelayMs / 1000.0:0.0} s, attempt {c.Attempt} of {c.MaxAttempts}");
+                        ShowStatus($"connection lost, reconnecting in {c.DelayMs / 1000.0:0.0} s, attempt {c.Attempt} of {c.MaxAttempts}");
                         break;
                     case RestartedEvent:
-                        await EraseAnswerAsync();
+                        EraseAnswer();
                         firstDelta = null;
                         deltas = 0;
                         usage = null;
@@ -89,20 +91,20 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
             }
         }
 
-        await ClearStatusAsync();
-        await EndReasoningAsync();
+        ClearStatus();
+        EndReasoning();
         if (!options.Json && _text.Length > 0 && _text[^1] != '\n')
         {
-            await console.Out.WriteLineAsync();
+            console.Out.WriteLine();
         }
 
-        await console.Out.FlushAsync(CancellationToken.None);
+        console.Out.Flush();
         var end = time.GetTimestamp();
         if (!options.Quiet && (error is null || deltas > 0))
         {
             var ttft = firstDelta is { } f ? time.GetElapsedTime(started, f) : (TimeSpan?)null;
             var generation = firstDelta is { } g ? time.GetElapsedTime(g, end) : (TimeSpan?)null;
-            await WriteStatusLineAsync(UsageLine.Format(model, usage, deltas, ttft, generation, wasInterrupted, finish), Ansi.Dim);
+            WriteStatusLine(UsageLine.Format(model, usage, deltas, ttft, generation, wasInterrupted, finish), Ansi.Dim);
         }
 
         if (error is not null)
@@ -124,40 +126,40 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
         }
     }
 
-    private async Task WriteTextAsync(string text)
+    private void WriteText(string text)
     {
-        await ClearStatusAsync();
-        await EndReasoningAsync();
+        ClearStatus();
+        EndReasoning();
         _text.Append(text);
         if (!options.Json)
         {
-            await console.Out.WriteAsync(text);
-            await console.Out.FlushAsync(CancellationToken.None);
+            console.Out.Write(text);
+            console.Out.Flush();
         }
     }
 
-    private async Task WriteReasoningAsync(string text)
+    private void WriteReasoning(string text)
     {
         if (options.Json || !(options.ShowReasoning || console.ErrorIsTerminal))
         {
             return;
         }
 
-        await ClearStatusAsync();
+        ClearStatus();
         _reasoningOpen = true;
-        await console.Error.WriteAsync(console.ErrorColor ? Ansi.Dim + text + Ansi.Reset : text);
+        console.Error.Write(console.ErrorColor ? Ansi.Dim + text + Ansi.Reset : text);
     }
 
-    private async Task EndReasoningAsync()
+    private void EndReasoning()
     {
         if (_reasoningOpen)
         {
             _reasoningOpen = false;
-            await console.Error.WriteLineAsync();
+            console.Error.WriteLine();
         }
     }
 
-    private async Task ShowStatusAsync(string status)
+    private void ShowStatus(string status)
     {
         if (options.Quiet || options.Json)
         {
@@ -166,46 +168,46 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
 
         if (!console.ErrorIsTerminal)
         {
-            await console.Error.WriteLineAsync(status);
+            console.Error.WriteLine(status);
             return;
         }
 
         // On a terminal the status sits after the partial answer and is erased before the answer goes on.
-        await ClearStatusAsync();
+        ClearStatus();
         var styled = console.ErrorColor ? Ansi.Yellow + " [" + status + "]" + Ansi.Reset : " [" + status + "]";
-        await console.Error.WriteAsync(Ansi.SaveCursor + styled);
+        console.Error.Write(Ansi.SaveCursor + styled);
         _statusShown = true;
     }
 
-    private async Task ClearStatusAsync()
+    private void ClearStatus()
     {
         if (_statusShown)
         {
             _statusShown = false;
-            await console.Error.WriteAsync(Ansi.RestoreCursor + Ansi.ClearToEndOfLine);
+            console.Error.Write(Ansi.RestoreCursor + Ansi.ClearToEndOfLine);
         }
     }
 
-    private async Task EraseAnswerAsync()
+    private void EraseAnswer()
     {
-        await ClearStatusAsync();
+        ClearStatus();
         if (_text.Length > 0 && console.OutputAnsi && !options.Json)
         {
-            await console.Out.WriteAsync(Ansi.RowsUp(RowsTaken(_text, console.Width) - 1) + Ansi.ClearToEndOfScreen);
-            await console.Out.FlushAsync(CancellationToken.None);
+            console.Out.Write(Ansi.RowsUp(RowsTaken(_text, console.Width) - 1) + Ansi.ClearToEndOfScreen);
+            console.Out.Flush();
         }
 
         // On a terminal the erased answer says enough; in a log, say why the text starts over.
         if (!options.Quiet && !options.Json && !console.ErrorIsTerminal)
         {
-            await console.Error.WriteLineAsync("answer restarted");
+            console.Error.WriteLine("answer restarted");
         }
 
         _text.Clear();
     }
 
-    private async Task WriteStatusLineAsync(string line, string style) =>
-        await console.Error.WriteLineAsync(console.ErrorColor ? style + line + Ansi.Reset : line);
+    private void WriteStatusLine(string line, string style) =>
+        console.Error.WriteLine(console.ErrorColor ? style + line + Ansi.Reset : line);
 
     /// <summary>
     /// Rows the text takes on a terminal <paramref name="width"/> columns wide, wrapping long lines: each character takes
