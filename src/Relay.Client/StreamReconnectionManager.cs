@@ -200,7 +200,7 @@ internal sealed class StreamReconnectionManager
             var body = new WatchedStream(await response.Content.ReadAsStreamAsync(cancellationToken), watchdog);
             await using (body)
             {
-                var frames = SseEventReader.ReadAsync(body, _options.MaxEventBytes, watchdog.Token).GetAsyncEnumerator(watchdog.Token);
+                var frames = SseEventReader.ReadUtf8Async(body, _options.MaxEventBytes, watchdog.Token).GetAsyncEnumerator(watchdog.Token);
                 await using (frames)
                 {
                     while (true)
@@ -215,9 +215,9 @@ internal sealed class StreamReconnectionManager
                             }
 
                             var frame = frames.Current;
-                            e = StreamEventSerializer.Deserialize(frame.EventType, frame.Data, frame.LastEventId.Length > 0 ? frame.LastEventId : null);
-                            state.LastEventId = frame.LastEventId.Length > 0 ? frame.LastEventId : state.LastEventId;
-                            state.ServerRetry = frame.Retry ?? state.ServerRetry;
+                            e = StreamEventSerializer.Deserialize(frame.EventType, frame.Data.Span, frame.EventId);
+                            state.LastEventId = frame.EventId ?? state.LastEventId;
+                            state.ServerRetry = frame.ReconnectionInterval ?? state.ServerRetry;
                         }
                         catch (StreamErrorException ex)
                         {

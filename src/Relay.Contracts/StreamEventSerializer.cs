@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Unicode;
 
 namespace Relay.Contracts;
 
@@ -56,8 +58,29 @@ public static class StreamEventSerializer
     /// <exception cref="StreamErrorException">MALFORMED_EVENT: unknown name, invalid JSON, or a shape the contract forbids.</exception>
     public static StreamEvent Deserialize(string wireName, string data, string? eventId = null)
     {
-        ArgumentNullException.ThrowIfNull(wireName);
         ArgumentNullException.ThrowIfNull(data);
+        return Deserialize(wireName, Encoding.UTF8.GetBytes(data), eventId);
+    }
+
+    /// <summary>
+    /// Reads an event from its wire name and <c>data</c> JSON as UTF-8, as it came off the wire: no string is made of the
+    /// data. Bytes that are not valid UTF-8 are read as U+FFFD, as a text decoder would.
+    /// </summary>
+    /// <exception cref="StreamErrorException">MALFORMED_EVENT: unknown name, invalid JSON, or a shape the contract forbids.</exception>
+    public static StreamEvent Deserialize(string wireName, ReadOnlySpan<byte> data, string? eventId = null)
+    {
+        ArgumentNullException.ThrowIfNull(wireName);
+        if (!Utf8.IsValid(data))
+        {
+            return Deserialize(wireName, Encoding.UTF8.GetString(data), eventId);
+        }
+
+        // Every token takes this path: its text is the only string made, and the event is made once, with its id.
+        if (wireName is StreamEventNames.Delta or StreamEventNames.Reasoning && TryReadText(data) is { } text)
+        {
+            return wireName is StreamEventNames.Delta ? new DeltaEvent(text) { EventId = eventId } : new ReasoningEvent(text) { EventId = eventId };
+        }
+
         try
         {
             StreamEvent? e = wireName switch
@@ -83,7 +106,32 @@ public static class StreamEventSerializer
         }
     }
 
-    private static T? Read<T>(string data, JsonTypeInfo<T> typeInfo) => JsonSerializer.Deserialize(data, typeInfo);
+    private static T? Read<T>(ReadOnlySpan<byte> data, JsonTypeInfo<T> typeInfo) => JsonSerializer.Deserialize(data, typeInfo);
+
+    /// <summary>
+    /// The text of <c>{"text":"..."}</c> when the data is exactly that, with non-empty text; otherwise null, and the
+    /// serializer reads it (and reports what is wrong with it).
+    /// </summary>
+    private static string? TryReadText(ReadOnlySpan<byte> data)
+    {
+        var reader = new Utf8JsonReader(data);
+        try
+        {
+            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject
+                && reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("text"u8)
+                && reader.Read() && reader.TokenType == JsonTokenType.String && reader.GetString() is { Length: > 0 } text
+                && reader.Read() && reader.TokenType == JsonTokenType.EndObject
+                && !reader.Read())
+            {
+                return text;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
 
     private static string Truncate(string s) => s.Length <= 40 ? s : s[..40];
 }

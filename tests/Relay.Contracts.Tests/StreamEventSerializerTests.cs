@@ -53,6 +53,48 @@ public sealed class StreamEventSerializerTests
         Assert.Equal(StreamErrorCode.MalformedEvent, ex.Error.Code);
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Each_event_reads_the_same_from_its_UTF8_bytes(string wireName, StreamEvent e, string json)
+    {
+        var fromText = StreamEventSerializer.Deserialize(wireName, json, "abc:7");
+        var fromBytes = StreamEventSerializer.Deserialize(wireName, Encoding.UTF8.GetBytes(json), "abc:7");
+        Assert.Equal(fromText, fromBytes);
+        Assert.Equal(e with { EventId = "abc:7" }, fromBytes);
+    }
+
+    [Theory]
+    [InlineData("""{"text":"a\nb \u00e9\"q\""}""", "a\nb é\"q\"")] // escapes are undone
+    [InlineData("""{ "text" : "spaced" }""", "spaced")]
+    [InlineData("""{"text":"x","extra":1}""", "x")] // more than the text: the serializer reads it, and ignores the rest
+    [InlineData("""{"extra":1,"text":"y"}""", "y")]
+    public void A_delta_reads_the_same_whichever_path_its_shape_takes(string json, string text)
+    {
+        var e = Assert.IsType<DeltaEvent>(StreamEventSerializer.Deserialize("delta", Encoding.UTF8.GetBytes(json), "s:1"));
+        Assert.Equal(text, e.Text);
+        Assert.Equal("s:1", e.EventId);
+    }
+
+    [Theory]
+    [InlineData("""{"text":""}""")]
+    [InlineData("""{"text":5}""")]
+    [InlineData("""{"text":"a"} x""")]
+    [InlineData("""{"text":"a",}""")]
+    [InlineData("""{"text":"a\q"}""")]
+    [InlineData("[]")]
+    public void A_malformed_delta_from_bytes_is_MALFORMED_EVENT(string json)
+    {
+        var ex = Assert.Throws<StreamErrorException>(() => StreamEventSerializer.Deserialize("delta", Encoding.UTF8.GetBytes(json)));
+        Assert.Equal(StreamErrorCode.MalformedEvent, ex.Error.Code);
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_UTF8_read_as_U_FFFD_as_a_text_decoder_would()
+    {
+        byte[] data = [.. "{\"text\":\"a"u8, 0xFF, .. "b\"}"u8];
+        Assert.Equal("a\uFFFDb", Assert.IsType<DeltaEvent>(StreamEventSerializer.Deserialize("delta", data)).Text);
+    }
+
     [Fact]
     public void Control_characters_stay_escaped_so_a_data_line_never_breaks()
     {
@@ -94,6 +136,6 @@ public sealed class StreamEventSerializerTests
     {
         Assert.Throws<ArgumentNullException>(() => StreamEventSerializer.SerializeData(null!));
         Assert.Throws<ArgumentNullException>(() => StreamEventSerializer.Deserialize(null!, "{}"));
-        Assert.Throws<ArgumentNullException>(() => StreamEventSerializer.Deserialize("delta", null!));
+        Assert.Throws<ArgumentNullException>(() => StreamEventSerializer.Deserialize("delta", (string)null!));
     }
 }

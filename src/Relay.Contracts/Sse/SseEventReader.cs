@@ -36,8 +36,10 @@ public static class SseEventReader
 
     /// <summary>
     /// Reads events from <paramref name="stream"/> without decoding them, for a reader that parses the UTF-8 itself (the
-    /// provider's JSON chunks): no string is made per event. The bytes are copied into one buffer that the reader
-    /// reuses, so an item's data is valid only until the enumerator moves on.
+    /// provider's JSON chunks, the client's events): no string is made per event's data. The bytes are copied into one
+    /// buffer that the reader reuses, so an item's data is valid only until the enumerator moves on. As with
+    /// <see cref="ReadAsync"/>, the type is <c>message</c> when none or an empty one was given, and each item carries the
+    /// last event id (<see langword="null"/> if none) and the reconnection time as they stood at dispatch.
     /// </summary>
     /// <param name="stream">The response body.</param>
     /// <param name="maxEventBytes">The largest event accepted; a larger one ends the read with EVENT_TOO_LARGE.</param>
@@ -63,7 +65,12 @@ public static class SseEventReader
         await foreach (var item in parser.EnumerateAsync(cancellationToken))
         {
             limited.Reset();
-            yield return item;
+            var type = item.EventType.Length == 0 ? MessageType : item.EventType;
+            yield return new SseItem<ReadOnlyMemory<byte>>(item.Data, type)
+            {
+                EventId = parser.LastEventId.Length == 0 ? null : parser.LastEventId,
+                ReconnectionInterval = Retry(parser),
+            };
         }
     }
 
@@ -81,11 +88,13 @@ public static class SseEventReader
             limited.Reset();
 
             // The iterator yields before it reads another line, so the parser's state now is the committed state.
-            var retry = parser.ReconnectionInterval == Timeout.InfiniteTimeSpan ? (TimeSpan?)null : parser.ReconnectionInterval;
             var type = item.EventType.Length == 0 ? MessageType : item.EventType;
-            yield return new SseFrame(type, item.Data, parser.LastEventId, retry);
+            yield return new SseFrame(type, item.Data, parser.LastEventId, Retry(parser));
         }
     }
+
+    private static TimeSpan? Retry<T>(SseParser<T> parser) =>
+        parser.ReconnectionInterval == Timeout.InfiniteTimeSpan ? null : parser.ReconnectionInterval;
 
     /// <summary>Where <see cref="ReadUtf8Async"/> keeps the current event's data: grown as needed, never past the event limit.</summary>
     private sealed class ReusedBuffer(int maxEventBytes)

@@ -13,5 +13,5 @@ public readonly record struct StoredEvent(long Seq, string Name, ReadOnlyMemory<
 
     /// <summary>The event as a contract object (for formats other than ours, e.g. OpenAI's).</summary>
     public StreamEvent ToStreamEvent(string streamId) =>
-        StreamEventSerializer.Deserialize(Name, System.Text.Encoding.UTF8.GetString(Data.Span), StreamIds.FormatEventId(streamId, Seq));
+        StreamEventSerializer.Deserialize(Name, Data.Span, StreamIds.FormatEventId(streamId, Seq));
 }
