@@ -73,8 +73,9 @@ internal static class MemoryScenario
 
     /// <summary>
     /// The CLI as its own process (relay chat, prompts piped in; the installed tool, the build output in a quick run):
-    /// resident memory after two short answers, then its peak (VmHWM) over a long, unpaced answer, and what the growth is
-    /// made of. Its managed heap is not visible from outside, so only the working set is shown.
+    /// resident memory after two short answers, then its peak (VmHWM) over a long, unpaced answer, what the growth is made
+    /// of, and the peak over a second long answer (what the first paid once is not paid again). Its managed heap is not
+    /// visible from outside, so only the working set is shown.
     /// </summary>
     private static async Task CliAsync(Report report, string root, Uri edgeUrl, SimulatorHost sim, int tokens, bool quick, CancellationToken ct)
     {
@@ -132,6 +133,14 @@ internal static class MemoryScenario
         await answers.Reader.ReadAsync(ct);
         var peak = Status(process.Id, "VmHWM");
         var (anonAfter, fileAfter) = (Status(process.Id, "RssAnon"), Status(process.Id, "RssFile"));
+
+        // The next long answer on its own: writing 5 to clear_refs resets the peak (VmHWM) to the current working set.
+        await File.WriteAllTextAsync($"/proc/{process.Id}/clear_refs", "5", ct);
+        var beforeNext = Status(process.Id, "VmRSS");
+        await process.StandardInput.WriteLineAsync("Another long one");
+        await process.StandardInput.FlushAsync(ct);
+        await answers.Reader.ReadAsync(ct);
+        var peakNext = Status(process.Id, "VmHWM");
         process.StandardInput.Close();
         await process.WaitForExitAsync(ct);
         Directory.Delete(home, recursive: true);
@@ -141,6 +150,7 @@ internal static class MemoryScenario
         // executable's own code that this answer ran for the first time (clean, shared with the file, dropped under pressure).
         report.Add($"of which anonymous memory, after the {tokens:N0}-token answer", (anonAfter - anonBefore) / 1024.0, "MB");
         report.Add($"of which the executable's code paged in, after the {tokens:N0}-token answer", (fileAfter - fileBefore) / 1024.0, "MB");
+        report.Add($"CLI peak working-set growth over the next {tokens:N0}-token answer", (peakNext - beforeNext) / 1024.0, "MB");
     }
 
     private static long Status(int pid, string field)
