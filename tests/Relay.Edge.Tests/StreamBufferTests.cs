@@ -57,6 +57,37 @@ public sealed class StreamBufferTests
         Assert.Equal([2L, 3L], seqs);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(150)]
+    public async Task A_reader_far_behind_gets_the_whole_backlog_in_order_then_the_live_tail(long after)
+    {
+        // The backlog comes in bounded batches; none may be skipped or repeated at a batch's edge.
+        var buffer = new StreamBuffer(1024 * 1024);
+        for (var i = 1; i <= 200; i++)
+        {
+            buffer.Append(new DeltaEvent($"t{i}"));
+        }
+
+        var seqs = new List<long>();
+        await using var reader = buffer.ReadAsync(after, Ct).GetAsyncEnumerator(Ct);
+        while (seqs.Count < 200 - after)
+        {
+            Assert.True(await reader.MoveNextAsync());
+            seqs.Add(reader.Current.Seq);
+        }
+
+        var live = reader.MoveNextAsync();
+        Assert.False(live.IsCompleted);
+        buffer.Append(new DoneEvent("stop"));
+        Assert.True(await live);
+        Assert.True(reader.Current.IsTerminal);
+        Assert.False(await reader.MoveNextAsync());
+        Assert.Equal(Enumerable.Range((int)after + 1, 200 - (int)after).Select(i => (long)i), seqs);
+    }
+
     [Fact]
     public async Task Cancelling_a_waiting_reader_stops_it_and_appends_go_on()
     {

@@ -22,6 +22,9 @@ internal sealed class StreamBuffer(int maxBytes)
 
     private const int MaxScratchBytes = 16 * 1024;
 
+    /// <summary>At most this many events per look at the buffer (the batch list of an unpaced reader grew to the stream's length).</summary>
+    private const int MaxBatch = 64;
+
     [ThreadStatic]
     private static Scratch? _scratch;
 
@@ -182,14 +185,21 @@ internal sealed class StreamBuffer(int maxBytes)
     {
         lock (_gate)
         {
+            // A reader far behind (a resume, a slow client) takes the backlog in bounded batches: its list stays small.
             var bytes = _bytes;
-            for (var i = (int)afterSeq; i < _count; i++)
+            var end = (int)Math.Min(_count, afterSeq + MaxBatch);
+            for (var i = (int)afterSeq; i < end; i++)
             {
                 var start = i == 0 ? 0 : _ends[i - 1];
                 into.Add(new StoredEvent(i + 1, Names[_kinds[i]], bytes.AsMemory(start, _ends[i] - start)));
             }
 
             parked = false;
+            if (end < _count)
+            {
+                return false;
+            }
+
             if (_terminal || _abandoned)
             {
                 return true;
