@@ -54,7 +54,7 @@ public sealed class ContentChunkReaderTests
     [MemberData(nameof(Taken))]
     public void Plain_content_chunks_are_read_in_one_pass(string chunk, string? content)
     {
-        Assert.True(OpenRouterChunkMapper.TryReadContentChunk(Encoding.UTF8.GetBytes(chunk), out var read));
+        Assert.True(ContentChunkReader.TryRead(Encoding.UTF8.GetBytes(chunk), out var read));
         Assert.Equal(content, read);
     }
 
@@ -68,7 +68,7 @@ public sealed class ContentChunkReaderTests
         var forced = chunk.Replace("\"delta\":{", "\"delta\":{\"x_relay_test\":1,", StringComparison.Ordinal)
             .Replace("\"delta\" : {", "\"delta\" : {\"x_relay_test\":1,", StringComparison.Ordinal);
         Assert.NotEqual(chunk, forced);
-        Assert.False(OpenRouterChunkMapper.TryReadContentChunk(Encoding.UTF8.GetBytes(forced), out _));
+        Assert.False(ContentChunkReader.TryRead(Encoding.UTF8.GetBytes(forced), out _));
 
         var (fast, fastMapper) = Map(chunk);
         var (full, fullMapper) = Map(forced);
@@ -81,7 +81,7 @@ public sealed class ContentChunkReaderTests
     [MemberData(nameof(Left))]
     public void Other_chunks_are_left_to_the_full_mapping(string chunk)
     {
-        Assert.False(OpenRouterChunkMapper.TryReadContentChunk(Encoding.UTF8.GetBytes(chunk), out _));
+        Assert.False(ContentChunkReader.TryRead(Encoding.UTF8.GetBytes(chunk), out _));
     }
 
     [Fact]
