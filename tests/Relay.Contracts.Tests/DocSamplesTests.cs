@@ -28,6 +28,21 @@ public sealed partial class DocSamplesTests
             Assert.Contains(Path.GetRelativePath(root, p).Replace('\\', '/'), File.ReadAllText(Path.Combine(root, "Relay.slnx")), StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void The_systemd_unit_has_comments_only_on_lines_of_their_own()
+    {
+        // systemd takes "# ..." after a value as part of the value (an EnvironmentFile= path that does not exist).
+        var deployment = File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "docs", "deployment.md")).ReplaceLineEndings("\n");
+        var unit = Assert.Single(IniBlock().Matches(deployment)).Groups[1].Value;
+        Assert.Contains("[Service]", unit, StringComparison.Ordinal);
+        var settings = unit.Split('\n').Where(l => l.Contains('=', StringComparison.Ordinal) && !l.TrimStart().StartsWith('#') && !l.TrimStart().StartsWith(';')).ToList();
+        Assert.NotEmpty(settings);
+        Assert.All(settings, l => Assert.DoesNotContain("#", l.Replace("%H", "", StringComparison.Ordinal), StringComparison.Ordinal));
+    }
+
     [GeneratedRegex("```csharp\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CsharpBlock();
+
+    [GeneratedRegex("```ini\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex IniBlock();
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Relay.Testing;
 
 namespace Relay.EndToEnd.Tests;
 

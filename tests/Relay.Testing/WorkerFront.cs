@@ -25,11 +25,60 @@ public sealed class WorkerFront : IAsyncDisposable
 
     private static string Wrangler => Path.Combine(Folder, "node_modules", "wrangler", "bin", "wrangler.js");
 
-    /// <summary>Why the Worker cannot run here (no node, or <c>npm ci</c> not run in deploy/cloudflare), or null.</summary>
-    public static string? Missing =>
-        ExternalServers.Find("node") is null ? "node is not on PATH (Node.js 20.3 or newer)"
-        : !File.Exists(Wrangler) ? "wrangler is not installed: run npm ci in deploy/cloudflare"
-        : null;
+    /// <summary>
+    /// Why the Worker cannot run here (no node 20.3 or newer, or its packages could not be installed), or null. The first
+    /// call installs deploy/cloudflare's packages (<c>npm ci</c>) when they are missing, so a fresh clone needs no step of
+    /// its own; the registry is the one npm is set up with.
+    /// </summary>
+    public static string? Missing => Installed.Value;
+
+    private static Lazy<string?> Installed { get; } = new(Install);
+
+    private static string? Install()
+    {
+        if (ExternalServers.Find("node") is not { } node)
+        {
+            return "node is not on PATH (the Worker's tests need Node.js 20.3 or newer)";
+        }
+
+        var version = Run(node, ["--version"]).Output.Trim().TrimStart('v').Split('.');
+        if (version.Length < 2 || !int.TryParse(version[0], CultureInfo.InvariantCulture, out var major) || !int.TryParse(version[1], CultureInfo.InvariantCulture, out var minor)
+            || major < 20 || (major == 20 && minor < 3))
+        {
+            return $"node {string.Join('.', version)} is older than 20.3, which wrangler needs";
+        }
+
+        if (File.Exists(Wrangler))
+        {
+            return null;
+        }
+
+        if (ExternalServers.Find("npm") is not { } npm)
+        {
+            return "npm is not on PATH, so deploy/cloudflare's packages cannot be installed";
+        }
+
+        var (code, output) = Run(npm, ["ci", "--no-audit", "--no-fund", "--loglevel=error"], Folder);
+        return code == 0 && File.Exists(Wrangler) ? null
+            : $"npm ci in deploy/cloudflare failed (exit {code.ToString(CultureInfo.InvariantCulture)}): {string.Join(' ', output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(3))}";
+    }
+
+    private static (int Code, string Output) Run(string file, string[] arguments, string? workingDirectory = null)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        info.Environment["WRANGLER_SEND_METRICS"] = "false";
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout + stderr.GetAwaiter().GetResult());
+    }
 
     /// <summary>Starts <c>wrangler dev</c> with the given origins and waits until it serves.</summary>
     public static async Task<WorkerFront> StartAsync(IEnumerable<Uri> origins, CancellationToken cancellationToken = default)

@@ -1,14 +1,12 @@
 using System.Diagnostics;
 using System.Text;
-using Relay.Testing;
-
-namespace Relay.EndToEnd.Tests;
+namespace Relay.Testing;
 
 /// <summary>
 /// The built <c>relay</c> executable as a separate process: stdout and stderr captured as they come (so a test can
 /// await a piece of output), optionally on a pseudo-terminal through util-linux <c>script</c>.
 /// </summary>
-internal sealed class RelayProcess : IAsyncDisposable
+public sealed class RelayProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Output _stdout = new();
@@ -130,7 +128,10 @@ internal sealed class RelayProcess : IAsyncDisposable
     {
         using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
-        Assert.Equal(0, kill.ExitCode);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} exited {kill.ExitCode}");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -150,9 +151,19 @@ internal sealed class RelayProcess : IAsyncDisposable
     /// <summary>The repository's root (where Relay.slnx is).</summary>
     public static string RepositoryRoot => ExternalServers.RepositoryRoot;
 
+    /// <summary>The relay executable (apphost) built beside src/Relay.Cli for this test's configuration.</summary>
+    public static string BuiltExecutable
+    {
+        get
+        {
+            var (exe, prefix) = Executable();
+            return prefix.Length == 0 ? exe : throw new InvalidOperationException($"no relay apphost was built beside {prefix[0]}");
+        }
+    }
+
     private static (string Exe, string[] Prefix) Executable()
     {
-        // The test runs from tests/Relay.EndToEnd.Tests/bin/<Configuration>/net10.0/; relay is built beside src/Relay.Cli.
+        // A test runs from tests/<project>/bin/<Configuration>/net10.0/; relay is built beside src/Relay.Cli.
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = output.Parent!.Name;
         var dir = Path.Combine(RepositoryRoot, "src", "Relay.Cli", "bin", configuration, "net10.0");
