@@ -1,3 +1,5 @@
+using Relay.Contracts;
+
 namespace Relay.Cli;
 
 /// <summary>
@@ -34,7 +36,9 @@ internal sealed class AttachCommand(CliConsole console, InterruptSignal interrup
             throw new UsageException("relay attach needs the edge that serves the stream: --edge URL or RELAY_EDGE_URL");
         }
 
-        var id = streamId ?? row!.StreamId!;
+        // The last shown event names its stream, and it is written with every event; the row's stream id goes with the text
+        // once a second, so after a restart it can still be the old stream's.
+        var id = streamId ?? (StreamIds.TryParseEventId(row!.LastEventId, out var shownStream, out _) ? shownStream : row.StreamId!);
         if (row is not null && !settings.Render.Quiet && streamId is null)
         {
             await console.Error.WriteLineAsync($"relay: attaching to exchange {row.Id} (stream {id}) at {connection.EdgeUrl}");

@@ -58,6 +58,12 @@ internal sealed class CliOptions
 
     public Option<long?> Show { get; } = new("--show") { Description = "Print the answer of this exchange id" };
 
+    public Option<string?> Query { get; } = new("--query", "-q") { Description = "Only exchanges whose prompt or answer has all these words (full-text search)" };
+
+    public Option<long?> Delete { get; } = new("--delete") { Description = "Delete this exchange id from the log" };
+
+    public Option<long?> Export { get; } = new("--export") { Description = "Print the conversation of this exchange id as Markdown" };
+
     public Option<string?> Urls { get; } = new("--urls") { Description = "Where to listen (default http://127.0.0.1:8787)" };
 
     public Argument<string?> Prompt { get; } = new("prompt")

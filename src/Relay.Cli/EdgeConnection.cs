@@ -79,10 +79,21 @@ internal sealed class EdgeConnection : IAsyncDisposable
         return new EdgeConnection(http, host, new EdgeClient(http, new EdgeClientOptions { Token = settings.Token }, time), upstream, host is null ? url : null);
     }
 
-    /// <summary>The in-process edge logs to stderr only (stdout carries the answer), at Warning unless -v.</summary>
-    internal static void ConfigureLogging(ILoggingBuilder logging, CliConsole console, bool verbose)
+    /// <summary>
+    /// The in-process edge logs to stderr only (stdout carries the answer): for ask and chat only what the CLI does not say
+    /// itself (an error reaches the user as one clean error line, not also as the edge's warning), everything with -v. The
+    /// edge of <c>relay serve</c> logs as the published edge does: its own information, ASP.NET Core's per-request lines
+    /// only with -v.
+    /// </summary>
+    internal static void ConfigureLogging(ILoggingBuilder logging, CliConsole console, bool verbose, bool serving = false)
     {
-        logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
+        logging.SetMinimumLevel(verbose || serving ? LogLevel.Information : LogLevel.Error);
+        if (serving && !verbose)
+        {
+            logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        }
+
         logging.AddFilter("Relay.Edge.EmbeddedSimulator", LogLevel.Error); // the CLI says it in its own words
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None); // start-up failures too, in one line
         logging.AddProvider(new StderrLoggerProvider(console.Error));

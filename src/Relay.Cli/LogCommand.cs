@@ -7,14 +7,16 @@ namespace Relay.Cli;
 
 /// <summary>
 /// <c>relay log</c>: the newest exchanges of the conversation log, oldest first, with their exchange and conversation ids
-/// (<c>-n</c>, <c>--cid</c>, <c>--json</c> for one object per line); <c>--show ID</c> prints one answer.
+/// and titles (<c>-n</c>, <c>--cid</c>, <c>-q WORDS</c> to search prompts and answers, <c>--json</c> for one object per
+/// line); <c>--show ID</c> prints one answer, <c>--export ID</c> its conversation as Markdown, <c>--delete ID</c> removes it.
 /// </summary>
 internal sealed class LogCommand(CliConsole console, LogLocation logLocation)
 {
-    private const int PromptColumns = 48;
+    private const int TitleColumns = 48;
 
-    public async Task<int> RunAsync(int count, string? conversationId, bool json, long? show)
+    public async Task<int> RunAsync(Request request)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (!logLocation.Enabled)
         {
             await console.Error.WriteLineAsync("error: the conversation log is off (RELAY_LOG)");
@@ -27,14 +29,29 @@ internal sealed class LogCommand(CliConsole console, LogLocation logLocation)
             return ExitCodes.Error;
         }
 
-        if (show is { } id)
+        var one = request.Show ?? request.Export ?? request.Delete;
+        var exchange = one is { } id ? log.Get(id) : null;
+        if (one is not null && exchange is null)
         {
-            if (log.Get(id) is not { } exchange)
-            {
-                await console.Error.WriteLineAsync($"error: there is no exchange {id} in the log (relay log lists them)");
-                return ExitCodes.Error;
-            }
+            await console.Error.WriteLineAsync($"error: there is no exchange {one} in the log (relay log lists them)");
+            return ExitCodes.Error;
+        }
 
+        if (request.Delete is not null)
+        {
+            log.Delete(exchange!.Id);
+            await console.Error.WriteLineAsync($"deleted exchange {exchange.Id}");
+            return ExitCodes.Success;
+        }
+
+        if (request.Export is not null)
+        {
+            await console.Out.WriteAsync(ExchangeMarkdown.Conversation(log.Conversation(exchange!.ConversationId)));
+            return ExitCodes.Success;
+        }
+
+        if (exchange is not null)
+        {
             await console.Out.WriteAsync(exchange.Answer);
             if (!exchange.Answer.EndsWith('\n'))
             {
@@ -44,9 +61,10 @@ internal sealed class LogCommand(CliConsole console, LogLocation logLocation)
             return ExitCodes.Success;
         }
 
-        foreach (var e in log.Recent(count, conversationId))
+        var rows = request.Query is { } query ? log.Search(query, request.Count, request.ConversationId) : log.Recent(request.Count, request.ConversationId);
+        foreach (var e in rows)
         {
-            await console.Out.WriteLineAsync(json ? Json(e) : Line(e));
+            await console.Out.WriteLineAsync(request.Json ? Json(e) : Line(e));
         }
 
         return ExitCodes.Success;
@@ -54,10 +72,9 @@ internal sealed class LogCommand(CliConsole console, LogLocation logLocation)
 
     private static string Line(Exchange e)
     {
-        var prompt = e.Prompt.ReplaceLineEndings(" ");
-        prompt = prompt.Length <= PromptColumns ? prompt : prompt[..(PromptColumns - 1)] + "…";
+        var title = e.Title.Length <= TitleColumns ? e.Title : e.Title[..(TitleColumns - 1)] + "…";
         var tokens = e.CompletionTokens is { } n ? string.Create(CultureInfo.InvariantCulture, $"{n} tok") : "-";
-        return string.Create(CultureInfo.InvariantCulture, $"{e.Id,5}  {e.CreatedAt.ToLocalTime():yyyy-MM-dd HH:mm}  {e.ConversationId}  {e.Model ?? "-"}  {e.Status}  {tokens}  {prompt}");
+        return string.Create(CultureInfo.InvariantCulture, $"{e.Id,5}  {e.CreatedAt.ToLocalTime():yyyy-MM-dd HH:mm}  {e.ConversationId}  {e.Model ?? "-"}  {e.Status}  {tokens}  {title}");
     }
 
     private static string Json(Exchange e)
@@ -70,4 +87,7 @@ internal sealed class LogCommand(CliConsole console, LogLocation logLocation)
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
+
+    /// <summary>What <c>relay log</c> was asked: at most one of Show, Export and Delete; else a list (searched with Query).</summary>
+    internal sealed record Request(int Count, string? ConversationId, bool Json, string? Query, long? Show, long? Export, long? Delete);
 }

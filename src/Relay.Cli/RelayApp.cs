@@ -81,11 +81,15 @@ internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, Ti
         attach.SetAction((r, ct) => new AttachCommand(console, interrupt, time, _log)
             .RunAsync(r.GetValue(o.StreamId), r.GetValue(o.Rest), r.GetValue(o.Edge) is not null, AskSettings.From(r, o), ct));
 
-        var logCommand = new Command("log", "List the recorded exchanges (newest last), or --show one answer") { o.Count, o.ConversationId, o.LogJson, o.Show };
-        logCommand.SetAction((r, _) => new LogCommand(console, _log).RunAsync(r.GetValue(o.Count), r.GetValue(o.ConversationId), r.GetValue(o.LogJson), r.GetValue(o.Show)));
+        var logCommand = new Command("log", "List the recorded exchanges (newest last), search them (-q), --show, --export or --delete one")
+        {
+            o.Count, o.ConversationId, o.LogJson, o.Query, o.Show, o.Export, o.Delete,
+        };
+        logCommand.SetAction((r, _) => new LogCommand(console, _log).RunAsync(
+            new LogCommand.Request(r.GetValue(o.Count), r.GetValue(o.ConversationId), r.GetValue(o.LogJson), r.GetValue(o.Query), r.GetValue(o.Show), r.GetValue(o.Export), r.GetValue(o.Delete))));
 
-        var serve = new Command("serve", "Run the edge (and the simulator when there is no key) in the foreground") { o.Urls };
-        serve.SetAction((r, ct) => ServeCommand.RunAsync(console, interrupt, r.GetValue(o.Urls), ct));
+        var serve = new Command("serve", "Run the edge (and the simulator when there is no key) in the foreground") { o.Urls, o.Verbose };
+        serve.SetAction((r, ct) => ServeCommand.RunAsync(console, interrupt, r.GetValue(o.Urls), r.GetValue(o.Verbose), ct));
 
         var health = new Command("health", "Check the edge: prints live and ready, exit 1 when not ready") { o.Edge, o.Token, o.Verbose };
         health.SetAction((r, ct) => new HealthCommand(console, time).RunAsync(ConnectionSettings.From(r, o), ct));

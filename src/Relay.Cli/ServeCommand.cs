@@ -8,7 +8,7 @@ namespace Relay.Cli;
 /// </summary>
 internal static class ServeCommand
 {
-    public static async Task<int> RunAsync(CliConsole console, InterruptSignal interrupt, string? urls, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliConsole console, InterruptSignal interrupt, string? urls, bool verbose, CancellationToken cancellationToken)
     {
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnInterrupt() => stop.TrySetResult();
@@ -21,7 +21,7 @@ internal static class ServeCommand
             }
 
             await using var host = await EdgeHost.StartAsync(
-                logging: l => EdgeConnection.ConfigureLogging(l, console, verbose: true),
+                logging: l => EdgeConnection.ConfigureLogging(l, console, verbose, serving: true),
                 url: urls ?? "http://127.0.0.1:8787",
                 cancellationToken: cancellationToken);
             await console.Error.WriteLineAsync($"relay: edge listening on {host.Url} (Ctrl+C stops it)");

@@ -123,6 +123,52 @@ public sealed class ConversationLogTests(CliFixture cli) : IClassFixture<CliFixt
     }
 
     [Fact]
+    public async Task Log_q_finds_exchanges_by_words_of_prompt_or_answer_and_delete_removes_one()
+    {
+        cli.Servers.Simulator.DefaultKnobs = "tokens=8";
+        await CliRun.RunAsync(["ask", "Tell me about rivers and their deltas", "-q", "--edge", Edge], log: Log);
+        await CliRun.RunAsync(["ask", "What about mountains?", "-q", "--edge", Edge], log: Log);
+        var rows = Rows(await CliRun.RunAsync(["log", "--json"], log: Log));
+        var mountains = rows[1];
+        var answerWord = mountains.GetProperty("answer").GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries).First(w => w.All(char.IsLetter) && w.Length > 4);
+
+        // A word of a prompt (any case), a word of an answer, words that are FTS syntax taken literally, and no match.
+        Assert.Equal([rows[0].GetProperty("id").GetInt64()], Ids(await CliRun.RunAsync(["log", "--json", "-q", "RIVERS deltas"], log: Log)));
+        Assert.Contains(mountains.GetProperty("id").GetInt64(), Ids(await CliRun.RunAsync(["log", "--json", "-q", answerWord.ToUpperInvariant()], log: Log)));
+        Assert.Empty(Ids(await CliRun.RunAsync(["log", "--json", "-q", "rivers AND NEAR mountains*"], log: Log)));
+        var none = await CliRun.RunAsync(["log", "-q", "\"unbalanced"], log: Log);
+        Assert.Equal((0, ""), (none.ExitCode, none.Out));
+
+        // The list names each exchange by the first words of its prompt.
+        Assert.Contains("Tell me about rivers and their deltas", (await CliRun.RunAsync(["log"], log: Log)).Out, StringComparison.Ordinal);
+        Assert.Equal("Tell me about rivers and their deltas", rows[0].GetProperty("title").GetString());
+
+        var delete = await CliRun.RunAsync(["log", "--delete", rows[0].GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)], log: Log);
+        Assert.Equal(0, delete.ExitCode);
+        Assert.Equal([mountains.GetProperty("id").GetInt64()], Ids(await CliRun.RunAsync(["log", "--json"], log: Log)));
+        Assert.Empty(Ids(await CliRun.RunAsync(["log", "--json", "-q", "rivers"], log: Log)));
+        Assert.Equal(1, (await CliRun.RunAsync(["log", "--delete", "999"], log: Log)).ExitCode);
+
+        static List<long> Ids(CliRun run) => [.. Rows(run).Select(r => r.GetProperty("id").GetInt64())];
+    }
+
+    [Fact]
+    public async Task Log_export_prints_the_conversation_as_markdown()
+    {
+        cli.Servers.Simulator.DefaultKnobs = "tokens=5";
+        var first = await CliRun.RunAsync(["ask", "one", "-s", "Be brief", "-q", "--edge", Edge], log: Log);
+        var second = await CliRun.RunAsync(["ask", "-c", "two", "-q", "--edge", Edge], log: Log);
+        var rows = Rows(await CliRun.RunAsync(["log", "--json"], log: Log));
+        var export = await CliRun.RunAsync(["log", "--export", rows[1].GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)], log: Log);
+        Assert.Equal(0, export.ExitCode);
+        var model = rows[0].GetProperty("model").GetString();
+        Assert.StartsWith($"# one\n\nConversation {rows[0].GetProperty("conversation_id").GetString()}, ", export.Out, StringComparison.Ordinal);
+        Assert.Contains($"\n## System\n\nBe brief\n\n## You\n\none\n\n## {model}\n\n{first.Out.TrimEnd()}\n\n*", export.Out, StringComparison.Ordinal);
+        Assert.Contains($"\n## You\n\ntwo\n\n## {model}\n\n{second.Out.TrimEnd()}\n\n*", export.Out, StringComparison.Ordinal);
+        Assert.Contains(" out tokens", export.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_update_can_append_to_the_answer_already_stored()
     {
         using var log = ConversationLog.Open(Log, TextWriter.Null)!;
@@ -131,6 +177,60 @@ public sealed class ConversationLogTests(CliFixture cli) : IClassFixture<CliFixt
         log.Update(new Exchange { Id = id, ConversationId = "c1", Prompt = "p", Answer = "world 🌍" }, appendAnswer: true);
         log.Update(new Exchange { Id = id, ConversationId = "c1", Prompt = "p", Answer = "", Status = Exchange.Complete }, appendAnswer: true);
         Assert.Equal("Grüße, world 🌍", Assert.Single(log.Recent(10, null)).Answer);
+    }
+
+    [Fact]
+    public void A_log_of_the_first_schema_is_migrated_and_its_answers_can_be_searched()
+    {
+        // A version 1 database, as relay wrote it before the resume point and the search index existed.
+        Directory.CreateDirectory(_home.FullName);
+        using (var v1 = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_home.FullName, "relay.db")};Pooling=False"))
+        {
+            v1.Open();
+            using var command = v1.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE exchanges (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL, created_at TEXT NOT NULL, model TEXT,
+                    system_prompt TEXT, prompt TEXT NOT NULL, answer TEXT NOT NULL DEFAULT '', prompt_tokens INTEGER, completion_tokens INTEGER,
+                    cost_usd REAL, first_token_ms REAL, stream_id TEXT, last_event_id TEXT, edge_url TEXT, status TEXT NOT NULL);
+                INSERT INTO exchanges (conversation_id, created_at, prompt, answer, last_event_id, status)
+                    VALUES ('c1', '2026-12-01T10:00:00.0000000+00:00', 'old question', 'an answer about lighthouses', 's-000001:7', 'streaming');
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using var log = ConversationLog.Open(Log, TextWriter.Null)!;
+        var found = Assert.Single(log.Search("Lighthouses", 10, null));
+        Assert.Equal(("old question", "s-000001:7"), (found.Prompt, found.LastEventId));
+    }
+
+    [Fact]
+    public async Task Each_shown_event_is_the_logs_resume_point_before_the_next_one_is_read()
+    {
+        // attach --rest resumes after the last event the dead process recorded as shown: that record must never lag
+        // the screen, or the rest repeats text. Here nothing waits: the row is read the moment the next event is asked for.
+        using var log = ConversationLog.Open(Log, TextWriter.Null)!;
+        await using var recorder = ExchangeRecorder.Begin(log, new Exchange { ConversationId = "c1", Prompt = "p", Status = Exchange.Streaming }, TimeProvider.System)!;
+        using var reader = ConversationLog.Open(Log, TextWriter.Null)!;
+        var seen = new List<string?>();
+        await foreach (var e in recorder.Observe(Events()))
+        {
+            _ = e;
+        }
+
+        Assert.Equal(["s-000001:1", "s-000001:2", "s-000001:3"], seen);
+
+        async IAsyncEnumerable<StreamEvent> Events()
+        {
+            yield return new StartEvent("s-000001", "m", "p") { EventId = "s-000001:1" };
+            for (var seq = 2; seq <= 4; seq++)
+            {
+                // The consumer has shown the previous event and asks for this one: the log already says so.
+                seen.Add(reader.Get(recorder.ExchangeId)!.LastEventId);
+                await Task.Yield();
+                yield return new DeltaEvent("word ") { EventId = $"s-000001:{seq}" };
+            }
+        }
     }
 
     [Theory]

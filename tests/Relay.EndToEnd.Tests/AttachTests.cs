@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Relay.Contracts;
+using Relay.Simulator;
 using Relay.Testing;
 
 namespace Relay.EndToEnd.Tests;
@@ -9,6 +11,7 @@ public sealed class AttachTests
 {
     private const string Prompt = "Tell me about rivers";
     private const int Tokens = 120;
+    private const int Held = 50; // tokens shown before the simulator holds the answer
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -17,18 +20,18 @@ public sealed class AttachTests
     {
         var env = NewHome();
         await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
-        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@50";
+        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@{Held + 1}";
         var expected = Scenario.Answer(Prompt, Tokens);
 
-        var recorded = await KillMidAnswerAsync(servers, env);
+        var (recorded, shown) = await KillMidAnswerAsync(servers, env);
         Assert.StartsWith(recorded.GetProperty("answer").GetString()!, expected, StringComparison.Ordinal);
         servers.Simulator.Gates.Release("hold");
 
-        // The newest unfinished exchange, at the edge recorded with it: only what the dead process had not shown.
+        // The newest unfinished exchange, at the edge recorded with it: exactly what the dead process had not shown.
         await using (var rest = RelayProcess.Start(["attach", "--rest"], env))
         {
             Assert.Equal(0, await rest.WaitForExitAsync(Scenario.Exit));
-            Assert.Equal(expected[recorded.GetProperty("answer").GetString()!.Length..] + "\n", rest.Stdout);
+            Assert.Equal(expected + "\n", shown + rest.Stdout);
             Assert.Contains($"{Tokens} out tokens", rest.Stderr, StringComparison.Ordinal);
         }
 
@@ -50,8 +53,8 @@ public sealed class AttachTests
     {
         var env = NewHome();
         await using var servers = await RelayServers.StartAsync(edgeSettings: new Dictionary<string, string?> { ["RELAY_RESUME_GRACE"] = "0.5" }, cancellationToken: Ct);
-        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@50";
-        var recorded = await KillMidAnswerAsync(servers, env);
+        servers.Simulator.DefaultKnobs = $"tokens={Tokens};gate=hold@{Held + 1}";
+        var (recorded, _) = await KillMidAnswerAsync(servers, env);
 
         // Nobody came back within the grace period: the edge stops the upstream and forgets the stream.
         await servers.Simulator.WaitForAbortsAsync(1, Ct);
@@ -77,16 +80,23 @@ public sealed class AttachTests
     private static Dictionary<string, string?> NewHome() =>
         new() { ["RELAY_HOME"] = Directory.CreateTempSubdirectory("relay-attach-").FullName };
 
-    /// <summary>Runs ask until the simulator holds the answer and the log has what was shown, then SIGKILLs it.</summary>
-    private static async Task<JsonElement> KillMidAnswerAsync(RelayServers servers, Dictionary<string, string?> env)
+    /// <summary>
+    /// Runs ask until the simulator holds the answer after <see cref="Held"/> tokens and the screen shows them, then SIGKILLs
+    /// it; returns the log's row and what the screen showed. The resume point is written before the next event is read,
+    /// and the next is held: the kill cannot land between showing an event and recording it.
+    /// </summary>
+    private static async Task<(JsonElement Row, string Shown)> KillMidAnswerAsync(RelayServers servers, Dictionary<string, string?> env)
     {
+        var held = string.Concat(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User(Prompt)], tokens: Tokens).Tokens.Take(Held));
         await using var ask = RelayProcess.Start(["ask", "--edge", servers.Edge.Url.ToString(), Prompt], env);
         await servers.Simulator.Gates.WaitReachedAsync("hold", Ct);
-        await ask.WaitForStdoutAsync(s => s.Length > 0, Scenario.Exit);
+        await ask.WaitForStdoutAsync(s => s == held, Scenario.Exit);
 
-        // The log is written at most once a second while an answer streams: wait until it caught up with the screen.
+        // The screen is written before the record: wait for the record of the last shown event (seq 1 is the start), and
+        // for the answer's text, which the log writes at most once a second.
         var row = await LastRowAsync(env);
-        while (row.GetProperty("answer").GetString() != ask.Stdout || row.GetProperty("last_event_id").ValueKind == JsonValueKind.Null)
+        while (row.GetProperty("last_event_id").GetString() is not { } last || !last.EndsWith($":{Held + 1}", StringComparison.Ordinal)
+            || row.GetProperty("answer").GetString() != held)
         {
             row = await LastRowAsync(env);
         }
@@ -94,7 +104,7 @@ public sealed class AttachTests
         await ask.SignalAsync("KILL");
         await ask.WaitForExitAsync(Scenario.Exit);
         Assert.Equal("streaming", row.GetProperty("status").GetString());
-        return row;
+        return (row, ask.Stdout);
     }
 
     private static async Task<JsonElement> LastRowAsync(Dictionary<string, string?> env)

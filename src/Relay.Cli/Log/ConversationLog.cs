@@ -11,11 +11,20 @@ namespace Relay.Cli;
 /// </summary>
 internal sealed class ConversationLog : IDisposable
 {
-    private const string Columns = "id, conversation_id, created_at, model, system_prompt, prompt, answer, prompt_tokens, completion_tokens, cost_usd, first_token_ms, stream_id, last_event_id, edge_url, status";
+    /// <summary>
+    /// An exchange's columns. While it streams, its resume point is the <c>shown</c> row (written with every event shown),
+    /// which is never behind the screen; the row's own <c>last_event_id</c> is written with the answer's text.
+    /// </summary>
+    private const string Columns = """
+        id, conversation_id, created_at, model, system_prompt, prompt, answer, prompt_tokens, completion_tokens, cost_usd, first_token_ms, stream_id,
+        (SELECT CASE WHEN count(*) = 0 THEN exchanges.last_event_id ELSE max(s.last_event_id) END FROM shown s WHERE s.exchange_id = exchanges.id),
+        edge_url, status
+        """;
 
     private readonly SqliteConnection _db;
     private readonly TextWriter _warnings;
     private readonly Lock _gate = new();
+    private SqliteCommand? _markShown;
     private bool _broken;
     private string? _deferredWarning;
 
@@ -111,6 +120,30 @@ internal sealed class ConversationLog : IDisposable
         });
     }
 
+    /// <summary>
+    /// Records that the event <paramref name="lastEventId"/> of exchange <paramref name="id"/> is on the screen: one small
+    /// row, written before the next event is read, so a process killed at any moment leaves a resume point that repeats
+    /// nothing it showed (<c>relay attach --rest</c>). Null after a restart: nothing of the new stream is shown yet.
+    /// </summary>
+    public void MarkShown(long id, string? lastEventId) => Write(() =>
+    {
+        _markShown ??= Prepare("INSERT INTO shown (exchange_id, last_event_id) VALUES ($id, $last) ON CONFLICT (exchange_id) DO UPDATE SET last_event_id = excluded.last_event_id", "$id", "$last");
+        _markShown.Parameters["$id"].Value = id;
+        _markShown.Parameters["$last"].Value = (object?)lastEventId ?? DBNull.Value;
+        _markShown.ExecuteNonQuery();
+        return id;
+    });
+
+    /// <summary>Drops the shown mark once the exchange's row holds its final state.</summary>
+    public void ClearShown(long id) => Write(() =>
+    {
+        using var command = _db.CreateCommand();
+        command.CommandText = "DELETE FROM shown WHERE exchange_id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        command.ExecuteNonQuery();
+        return id;
+    });
+
     /// <summary>Prints the warning of a failed write, once, on the caller's (the main) flow.</summary>
     public void ReportDeferredWarning()
     {
@@ -148,6 +181,41 @@ internal sealed class ConversationLog : IDisposable
         return rows;
     }
 
+    /// <summary>
+    /// The newest <paramref name="count"/> exchanges (of one conversation if given) whose prompt or answer has every word of
+    /// <paramref name="words"/> (SQLite full-text search: case and accents aside, a word matches a word; quotes are literal),
+    /// oldest first.
+    /// </summary>
+    public IReadOnlyList<Exchange> Search(string words, int count, string? conversationId)
+    {
+        ArgumentNullException.ThrowIfNull(words);
+
+        // Each word a quoted phrase, so that nothing the user types is taken as FTS syntax (AND, NEAR, a column name, *).
+        var match = string.Join(' ', words.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(w => "\"" + w.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
+        if (match.Length == 0)
+        {
+            return Recent(count, conversationId);
+        }
+
+        var rows = Query(
+            $"SELECT {Columns} FROM exchanges WHERE id IN (SELECT rowid FROM exchanges_text WHERE exchanges_text MATCH $p)"
+            + (conversationId is null ? "" : " AND conversation_id = $cid") + $" ORDER BY id DESC LIMIT {count}",
+            match,
+            conversationId);
+        rows.Reverse();
+        return rows;
+    }
+
+    /// <summary>Deletes an exchange (its text leaves the search index with it).</summary>
+    public void Delete(long id) => Write(() =>
+    {
+        using var command = _db.CreateCommand();
+        command.CommandText = "DELETE FROM exchanges WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        command.ExecuteNonQuery();
+        return id;
+    });
+
     /// <summary>A conversation's exchanges in order.</summary>
     public IReadOnlyList<Exchange> Conversation(string conversationId) =>
         Query($"SELECT {Columns} FROM exchanges WHERE conversation_id = $p ORDER BY id", conversationId);
@@ -177,11 +245,26 @@ internal sealed class ConversationLog : IDisposable
     {
         lock (_gate)
         {
+            _markShown?.Dispose();
             _db.Dispose();
         }
     }
 
     private static string Reason(Exception ex) => ex is SqliteException sqlite ? sqlite.Message.Replace("SQLite Error ", "SQLite error ", StringComparison.Ordinal) : ex.Message;
+
+    /// <summary>A command kept for a write made once per event; its parameters are set before each run.</summary>
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var command = _db.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        command.Prepare();
+        return command;
+    }
 
     private long? Write(Func<long?> write)
     {
@@ -207,7 +290,7 @@ internal sealed class ConversationLog : IDisposable
         }
     }
 
-    private List<Exchange> Query(string sql, object? parameter)
+    private List<Exchange> Query(string sql, object? parameter, string? conversationId = null)
     {
         lock (_gate)
         {
@@ -219,6 +302,11 @@ internal sealed class ConversationLog : IDisposable
                 if (parameter is not null)
                 {
                     command.Parameters.AddWithValue("$p", parameter);
+                }
+
+                if (conversationId is not null)
+                {
+                    command.Parameters.AddWithValue("$cid", conversationId);
                 }
 
                 using var reader = command.ExecuteReader();

@@ -32,6 +32,26 @@ internal static class ConversationLogSchema
         CREATE INDEX exchanges_by_conversation ON exchanges (conversation_id, id);
         CREATE INDEX exchanges_by_stream ON exchanges (stream_id);
         """,
+        """
+        CREATE TABLE shown (
+            exchange_id INTEGER PRIMARY KEY REFERENCES exchanges (id) ON DELETE CASCADE,
+            last_event_id TEXT);
+        """,
+        """
+        CREATE VIRTUAL TABLE exchanges_text USING fts5 (prompt, answer, content = 'exchanges', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TRIGGER exchanges_text_insert AFTER INSERT ON exchanges BEGIN
+            INSERT INTO exchanges_text (rowid, prompt, answer) VALUES (new.id, new.prompt, new.answer);
+        END;
+        CREATE TRIGGER exchanges_text_delete AFTER DELETE ON exchanges BEGIN
+            INSERT INTO exchanges_text (exchanges_text, rowid, prompt, answer) VALUES ('delete', old.id, old.prompt, old.answer);
+            DELETE FROM shown WHERE exchange_id = old.id;
+        END;
+        CREATE TRIGGER exchanges_text_update AFTER UPDATE OF prompt, answer ON exchanges BEGIN
+            INSERT INTO exchanges_text (exchanges_text, rowid, prompt, answer) VALUES ('delete', old.id, old.prompt, old.answer);
+            INSERT INTO exchanges_text (rowid, prompt, answer) VALUES (new.id, new.prompt, new.answer);
+        END;
+        INSERT INTO exchanges_text (exchanges_text) VALUES ('rebuild');
+        """,
     ];
 
     /// <summary>Sets the connection up and brings the schema to this version.</summary>

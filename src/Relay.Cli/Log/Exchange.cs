@@ -44,5 +44,15 @@ internal sealed record Exchange
     /// <summary><c>streaming</c>, <c>complete</c>, <c>interrupted</c> or <c>error CODE</c>.</summary>
     public string Status { get; init; } = Streaming;
 
+    /// <summary>The first words of the prompt, on one line: what the list and an export call the exchange.</summary>
+    public string Title
+    {
+        get
+        {
+            var words = Prompt.Split((char[]?)null, 9, StringSplitOptions.RemoveEmptyEntries);
+            return words.Length <= 8 ? string.Join(' ', words) : string.Join(' ', words[..8]) + " …";
+        }
+    }
+
     public static string ErrorStatus(string code) => "error " + code;
 }

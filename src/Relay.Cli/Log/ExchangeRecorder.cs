@@ -4,9 +4,9 @@ using Relay.Contracts;
 namespace Relay.Cli;
 
 /// <summary>
-/// Records one answer in the conversation log while it streams, off the path that prints it: events are noted in
-/// memory as they are shown, and a background loop writes the row at most once a second (for <c>relay attach</c>),
-/// then once more when the answer ends.
+/// Records one answer in the conversation log while it streams. The last event shown is written at once, before the next
+/// one is read (a small row: the resume point of <c>relay attach --rest</c> never lags the screen); the answer's text goes
+/// to the row off the path that prints it, from a background loop at most once a second, then once more when it ends.
 /// </summary>
 internal sealed class ExchangeRecorder : IAsyncDisposable
 {
@@ -100,6 +100,11 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
         }
 
         Write();
+        if (!leftRunning)
+        {
+            _log.ClearShown(_row.Id); // the row holds the answer's final state, resume point included
+        }
+
         _log.ReportDeferredWarning(); // here, on the main flow, not from the background writes
     }
 
@@ -115,6 +120,7 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
 
     private void Shown(StreamEvent e)
     {
+        bool mark;
         lock (_gate)
         {
             switch (e)
@@ -133,11 +139,18 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
                     // The answer starts over under a new stream id (set by its start event): what was shown is gone.
                     _text.Clear();
                     _written = -1;
-                    (_lastEventId, _firstTokenMs) = (null, null);
+                    _firstTokenMs = null;
                     break;
             }
 
-            _lastEventId = e.EventId ?? _lastEventId;
+            var last = e is RestartedEvent ? null : e.EventId ?? _lastEventId;
+            mark = last != _lastEventId && !Replayed(last);
+            _lastEventId = mark ? last : _lastEventId;
+        }
+
+        if (mark)
+        {
+            _log.MarkShown(_row.Id, _lastEventId);
         }
 
         if (Interlocked.Exchange(ref _pending, 1) == 0)
@@ -145,6 +158,14 @@ internal sealed class ExchangeRecorder : IAsyncDisposable
             _changed.Release();
         }
     }
+
+    /// <summary>
+    /// Whether an attach's replay is still before the point the dead process had shown: the mark stays there, so an attach
+    /// stopped during its replay leaves the next <c>--rest</c> where it was.
+    /// </summary>
+    private bool Replayed(string? eventId) =>
+        StreamIds.TryParseEventId(eventId, out var stream, out var seq) && StreamIds.TryParseEventId(_lastEventId, out var markedStream, out var marked)
+        && stream == markedStream && seq <= marked;
 
     /// <summary>Writes the row as it is now: the answer's new text appended, or the whole answer when the row's is stale.</summary>
     private void Write()
