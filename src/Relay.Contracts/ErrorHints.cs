@@ -11,7 +11,7 @@ public static class ErrorHints
     private static readonly Dictionary<StreamErrorCode, (string Cli, string Page)> Table = new()
     {
         [StreamErrorCode.UpstreamAuthFailed] = ("set OPENROUTER_API_KEY to a valid key where the edge runs", "the edge's OpenRouter key was refused; whoever runs the edge needs to set a valid OPENROUTER_API_KEY"),
-        [StreamErrorCode.Unauthorized] = ("pass --token or set RELAY_TOKEN to one of the edge's RELAY_TOKENS", "enter one of the edge's access tokens (the key button, top right)"),
+        [StreamErrorCode.Unauthorized] = ("pass --token or set RELAY_TOKEN to one of the edge's RELAY_TOKENS", "enter one of the edge's access tokens (the Token button, top right)"),
         [StreamErrorCode.InsufficientCredits] = ("add credits to the OpenRouter account of the edge's key", "the OpenRouter account behind this edge is out of credits"),
         [StreamErrorCode.ModelNotFound] = ("list the models with `relay models`", "pick another model from the list"),
         [StreamErrorCode.NetworkError] = ("check that the edge runs and --edge / RELAY_EDGE_URL points at it", "check your connection to this page's server, then send again"),

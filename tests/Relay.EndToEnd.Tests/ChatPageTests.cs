@@ -91,6 +91,43 @@ public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task The_view_follows_the_answer_unless_the_reader_scrolled_up_and_ends_with_the_usage_line_above_the_composer()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=300;gate=first@150";
+        var page = await browser.OpenAsync(servers.Edge.Url);
+        await page.SetViewportSizeAsync(480, 360); // a long answer is taller than the window
+
+        // While it streams, the newest text is in view, above the composer.
+        await AskUntilHeldAsync(page, servers, "first");
+        await Expect(page.Locator(".answer").Last).Not.ToHaveAttributeAsync("data-text", "");
+        Assert.True(await InViewAsync(page, ".answer"), "the newest text is under the composer or out of view");
+
+        // A reader who scrolled up stays where they are while the rest comes in...
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await page.WaitForFunctionAsync("() => window.scrollY === 0");
+        servers.Simulator.Gates.Release("first");
+        await Expect(page.Locator(".usage").Last).ToContainTextAsync("300 out tokens");
+        Assert.Equal(0, await page.EvaluateAsync<double>("() => window.scrollY"));
+
+        // ...and whoever stays at the end sees the last line and the usage line, not the composer over them.
+        await page.EvaluateAsync("() => window.scrollTo(0, document.documentElement.scrollHeight)");
+        servers.Simulator.DefaultKnobs = "tokens=300";
+        await AskAsync(page);
+        await Expect(page.Locator(".usage")).ToHaveCountAsync(2);
+        await Expect(page.Locator(".usage").Last).ToContainTextAsync("out tokens");
+        Assert.True(await InViewAsync(page, ".usage"), "the usage line is under the composer or out of view");
+
+        // The same after Stop.
+        servers.Simulator.DefaultKnobs = "tokens=300;gate=third@150";
+        await AskUntilHeldAsync(page, servers, "third");
+        await Expect(page.Locator(".answer").Last).Not.ToHaveAttributeAsync("data-text", "");
+        await page.Locator("#stop").ClickAsync();
+        await Expect(page.Locator(".usage").Last).ToContainTextAsync("stopped");
+        Assert.True(await InViewAsync(page, ".usage"), "the stopped answer's usage line is under the composer or out of view");
+    }
+
+    [Fact]
     public async Task Errors_show_their_code_and_a_hint_and_a_wrong_token_the_401()
     {
         await using (var servers = await RelayServers.StartAsync(cancellationToken: Ct))
@@ -174,11 +211,20 @@ public sealed class ChatPageTests(BrowserFixture browser) : IClassFixture<Browse
         return servers;
     }
 
-    private static async Task AskUntilHeldAsync(IPage page, RelayServers servers)
+    private static async Task AskUntilHeldAsync(IPage page, RelayServers servers, string gate = "hold")
     {
         await AskAsync(page);
-        await servers.Simulator.Gates.WaitReachedAsync("hold", Ct);
+        await servers.Simulator.Gates.WaitReachedAsync(gate, Ct);
     }
+
+    /// <summary>Whether the last <paramref name="selector"/> ends inside the window and above the composer (#ask), which stays on top.</summary>
+    private static Task<bool> InViewAsync(IPage page, string selector) => page.EvaluateAsync<bool>($$"""
+        () => {
+          const last = [...document.querySelectorAll("{{selector}}")].at(-1).getBoundingClientRect();
+          const composer = document.getElementById("ask").getBoundingClientRect();
+          return last.bottom > 0 && last.bottom <= composer.top + 1 && composer.bottom <= window.innerHeight + 1;
+        }
+        """);
 
     private static async Task AskAsync(IPage page)
     {

@@ -23,6 +23,7 @@ internal static class ChatPage
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/", (HttpContext context) => Serve(context, "index.html"));
+        endpoints.MapGet("/favicon.ico", (HttpContext context) => Serve(context, "icon.svg")); // for browsers that ask before reading the page
         endpoints.MapGet("/web/config.json", (IOptions<RelayEdgeOptions> options) => Results.Bytes(Config(options.Value), "application/json"));
         endpoints.MapGet("/web/{**file}", (string file, HttpContext context) => Serve(context, file));
     }
@@ -86,6 +87,7 @@ internal static class ChatPage
         ".html" => "text/html; charset=utf-8",
         ".js" => "text/javascript; charset=utf-8",
         ".css" => "text/css; charset=utf-8",
+        ".svg" => "image/svg+xml",
         _ => "text/plain; charset=utf-8",
     };
 

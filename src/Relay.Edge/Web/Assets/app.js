@@ -28,6 +28,14 @@ function status(text) { $("status").textContent = text || ""; }
 
 // ---- rendering -------------------------------------------------------------------------------------------------
 
+// The view follows the answer to the page's end (where the composer sits below the last line, covering nothing) while
+// the reader is there; scrolling up leaves them where they are until they scroll back down or send again.
+let following = true;
+addEventListener("scroll", () => {
+  following = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 8;
+}, { passive: true });
+function follow() { if (following) window.scrollTo(0, document.documentElement.scrollHeight); }
+
 function addTurn(prompt) {
   const turn = document.createElement("section");
   turn.className = "turn";
@@ -61,10 +69,10 @@ class AnswerView {
     this.frame = 0;
     this.answer.innerHTML = DOMPurify.sanitize(marked.parse(this.text), purify);
     this.answer.dataset.text = this.text;
-    this.turn.scrollIntoView({ block: "end" });
+    follow();
   }
   flush() { if (this.frame) { cancelAnimationFrame(this.frame); } this.render(); }
-  note(text, cls) { this.foot.className = cls || "usage"; this.foot.textContent = text; }
+  note(text, cls) { this.foot.className = cls || "usage"; this.foot.textContent = text; follow(); }
   error(error) {
     const hint = config.hints[error.code];
     this.note(`error ${error.code}: ${error.message}` + (hint ? ` (${hint})` : ""), "error");
@@ -271,7 +279,9 @@ async function runAnswer(view, request) {
 async function send(prompt) {
   const history = conversation();
   const request = { model: $("model").value || undefined, messages: history.concat([{ role: "user", content: prompt }]), stream_id: newStreamId() };
+  following = true;
   const view = addTurn(prompt);
+  follow();
   const outcome = await runAnswer(view, request);
   remember(history, prompt, outcome);
 }
