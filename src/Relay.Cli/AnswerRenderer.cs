@@ -25,12 +25,13 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
     /// On an interrupted answer, given the last event id shown: ends the stream at the edge and returns the edge's usage,
     /// which the usage line then shows instead of the client's own count.
     /// </param>
-    public async Task<AnswerOutcome> RenderAsync(IAsyncEnumerable<StreamEvent> events, CancellationToken cancellationToken, Func<string?, Task<Usage?>>? interrupted = null)
+    /// <param name="requestedModel">The model asked for, named in the usage line until the start event names the one answering.</param>
+    public async Task<AnswerOutcome> RenderAsync(IAsyncEnumerable<StreamEvent> events, CancellationToken cancellationToken, Func<string?, Task<Usage?>>? interrupted = null, string? requestedModel = null)
     {
         ArgumentNullException.ThrowIfNull(events);
         var started = time.GetTimestamp();
         long? firstDelta = null;
-        string? model = null;
+        var model = requestedModel;
         Usage? usage = null;
         StreamError? error = null;
         var deltas = 0;
@@ -71,7 +72,8 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
                         error = x.Error;
                         break;
                     case ReconnectingEvent c:
-                        ShowStatus($"connection lost, reconnecting in {c.DelayMs / 1000.0:0.0} s, attempt {c.Attempt} of {c.MaxAttempts}");
+                        // "lost" only for a connection that was there: one that could not start says why (e.g. refused).
+                        ShowStatus($"{(c.Cause is { } cause ? cause.Message.TrimEnd('.') : "connection lost")}, reconnecting in {c.DelayMs / 1000.0:0.0} s, attempt {c.Attempt} of {c.MaxAttempts}");
                         break;
                     case RestartedEvent:
                         EraseAnswer();

@@ -34,7 +34,8 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
             () => tracker.Current,
             recorder,
             settings.Render,
-            cancellationToken);
+            cancellationToken,
+            request.Model);
     }
 
     public async Task<AnswerOutcome> WholeAsync(ChatRequest request, RenderOptions render, string conversationId, CancellationToken cancellationToken)
@@ -78,13 +79,13 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
     /// for attach (an in-process edge ended with this process: nothing is left to attach to).
     /// </summary>
     private async Task<AnswerOutcome> RenderAsync(
-        Func<CancellationToken, IAsyncEnumerable<StreamEvent>> events, Func<string?> streamId, ExchangeRecorder? recorder, RenderOptions render, CancellationToken cancellationToken)
+        Func<CancellationToken, IAsyncEnumerable<StreamEvent>> events, Func<string?> streamId, ExchangeRecorder? recorder, RenderOptions render, CancellationToken cancellationToken, string? requestedModel = null)
     {
         using var scope = interrupt.BeginAnswer(cancellationToken);
 
         // Ctrl+C (not SIGTERM or SIGHUP) cancels the stream at the edge, which counts what was generated.
         var outcome = await new AnswerRenderer(console, render, time).RenderAsync(
-            events(scope.Token), scope.Token, lastEventId => cancellationToken.IsCancellationRequested ? Task.FromResult<Usage?>(null) : CancelAndCountAsync(streamId(), lastEventId));
+            events(scope.Token), scope.Token, lastEventId => cancellationToken.IsCancellationRequested ? Task.FromResult<Usage?>(null) : CancelAndCountAsync(streamId(), lastEventId), requestedModel);
 
         if (recorder is not null)
         {

@@ -52,6 +52,12 @@ internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt,
 
                 if (line.StartsWith('/'))
                 {
+                    if (ChatSession.ModelArgument(line) is { } wanted && await UnknownModelAsync(edge, wanted, session, cancellationToken) is { } refusal)
+                    {
+                        await console.Error.WriteLineAsync(refusal);
+                        continue;
+                    }
+
                     var reply = session.Execute(line);
                     if (reply is null)
                     {
@@ -80,6 +86,27 @@ internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt,
         {
             interrupt.IdleInterrupt -= OnIdleInterrupt;
         }
+    }
+
+    /// <summary>
+    /// Why <paramref name="model"/> cannot be switched to: the edge does not offer it (a variant such as <c>:free</c> counts
+    /// as its model). Null when it is offered, or when the list cannot be had (then the first answer will say).
+    /// </summary>
+    private static async Task<string?> UnknownModelAsync(EdgeConnection edge, string model, ChatSession session, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> offered;
+        try
+        {
+            offered = await edge.Client.GetModelsAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is StreamErrorException or HttpRequestException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+
+        var name = model.Split(':')[0];
+        return offered.Contains(model, StringComparer.Ordinal) || offered.Contains(name, StringComparer.Ordinal) ? null
+            : $"unknown model {model}: the edge does not offer it (relay models lists them); still {session.Model ?? "the edge's default"}";
     }
 
     /// <summary>A line, or null at end of input or when Ctrl+C was pressed twice at the prompt.</summary>

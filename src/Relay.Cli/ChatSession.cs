@@ -29,6 +29,9 @@ internal sealed class ChatSession(string? model, string? systemPrompt, string? c
 
     public string? Model { get; private set; } = model;
 
+    /// <summary>The model that gave the last answer (the edge's default when none was chosen).</summary>
+    public string? AnsweredBy { get; private set; }
+
     /// <summary>The conversation the answers are logged under; /clear starts a new one.</summary>
     public string ConversationId { get; private set; } = conversationId ?? ConversationStart.NewId();
 
@@ -54,6 +57,7 @@ internal sealed class ChatSession(string? model, string? systemPrompt, string? c
     public void Record(string prompt, AnswerOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        AnsweredBy = outcome.Model ?? AnsweredBy;
         if (outcome.Error is not null && outcome.Text.Length == 0)
         {
             return; // nothing was answered: the question stays out of the history, to be asked again
@@ -68,6 +72,13 @@ internal sealed class ChatSession(string? model, string? systemPrompt, string? c
             _completionTokens += u.CompletionTokens;
             _cost += u.CostUsd ?? 0;
         }
+    }
+
+    /// <summary>The model a <c>/model NAME</c> line asks for, or null for any other line.</summary>
+    public static string? ModelArgument(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return line.StartsWith("/model ", StringComparison.Ordinal) && line[7..].Trim() is { Length: > 0 } name ? name : null;
     }
 
     /// <summary>Runs a slash command; returns the text to show, or null for <c>/exit</c>.</summary>
@@ -85,7 +96,7 @@ internal sealed class ChatSession(string? model, string? systemPrompt, string? c
                 Model = arg;
                 return $"model: {arg}";
             case "/model":
-                return $"model: {Model ?? "(the edge's default)"}";
+                return $"model: {Model ?? (AnsweredBy is { } answered ? $"{answered} (the edge's default)" : "the edge's default (named after the first answer)")}";
             case "/system":
                 SystemPrompt = arg.Length > 0 ? arg : null;
                 return arg.Length > 0 ? "system prompt set" : "system prompt removed";
@@ -94,7 +105,7 @@ internal sealed class ChatSession(string? model, string? systemPrompt, string? c
                 ConversationId = ConversationStart.NewId();
                 return "conversation cleared";
             case "/usage":
-                return string.Create(CultureInfo.InvariantCulture, $"{_answers} answers · {_promptTokens} in / {_completionTokens} out tokens · ${_cost:0.#####}");
+                return string.Create(CultureInfo.InvariantCulture, $"{_answers} answers · {_promptTokens} in / {_completionTokens} out tokens · {UsageLine.Cost(_cost)}");
             case "/help":
                 return Help;
             default:

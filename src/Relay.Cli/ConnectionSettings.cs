@@ -17,7 +17,23 @@ internal sealed record ConnectionSettings(Uri? EdgeUrl, string? Token, bool Verb
         }
 
         var token = result.GetValue(options.Token) ?? NonEmpty(Environment.GetEnvironmentVariable("RELAY_TOKEN"));
-        return new ConnectionSettings(url, token, result.GetValue(options.Verbose), result.GetValue(options.Quiet));
+        return new ConnectionSettings(url is null ? null : Root(url), token, result.GetValue(options.Verbose), result.GetValue(options.Quiet));
+    }
+
+    /// <summary>
+    /// The edge's root, ending in '/' so that its routes resolve under it (an edge behind a path prefix too). A trailing
+    /// <c>/v1</c> is the OpenAI SDKs' base-URL habit: the edge's API lives under its root's /v1, so it is taken off.
+    /// </summary>
+    internal static Uri Root(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var path = url.AbsolutePath.TrimEnd('/');
+        if (path.EndsWith("/v1", StringComparison.OrdinalIgnoreCase))
+        {
+            path = path[..^3];
+        }
+
+        return new UriBuilder(url) { Path = path + "/", Query = "", Fragment = "" }.Uri;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -12,7 +12,13 @@ internal static class UsageLine
 {
     public static string Format(string? model, Usage? usage, int deltaCount, TimeSpan? firstToken, TimeSpan? generation, bool interrupted, string? finishReason = null)
     {
-        var parts = new List<string>(5) { model ?? "unknown model" };
+        // No model before the start event when none was asked for (Ctrl+C while the edge picks its default): none is named.
+        var parts = new List<string>(6);
+        if (model is not null)
+        {
+            parts.Add(model);
+        }
+
         var outTokens = usage?.CompletionTokens ?? deltaCount;
         parts.Add(usage switch
         {
@@ -22,7 +28,7 @@ internal static class UsageLine
         });
         if (usage?.CostUsd is { } cost)
         {
-            parts.Add("$" + cost.ToString("0.#####", CultureInfo.InvariantCulture));
+            parts.Add(Cost(cost));
         }
 
         if (firstToken is { } ttft)
@@ -45,5 +51,26 @@ internal static class UsageLine
         }
 
         return string.Join(" · ", parts);
+    }
+
+    /// <summary>
+    /// Dollars to 5 decimals, and to 2 significant digits below that: a small model's answer costs a few millionths, and
+    /// "$0" would say it was free.
+    /// </summary>
+    public static string Cost(decimal usd)
+    {
+        if (usd == 0 || Math.Abs(usd) >= 0.00001m)
+        {
+            return "$" + usd.ToString("0.#####", CultureInfo.InvariantCulture);
+        }
+
+        // Places up to the first significant digit, then one more.
+        var places = 5;
+        for (var scaled = Math.Abs(usd) * 100_000m; scaled < 1 && places < 12; scaled *= 10)
+        {
+            places++;
+        }
+
+        return "$" + Math.Round(usd, places + 1).ToString("0." + new string('#', places + 1), CultureInfo.InvariantCulture);
     }
 }

@@ -75,7 +75,7 @@ public sealed class EdgeClient
         using var response = await SendAsync(message, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new StreamErrorException(await EdgeErrors.ReadAsync(response, cancellationToken));
+            throw new StreamErrorException(await EdgeErrors.ReadAsync(message, response, cancellationToken));
         }
 
         return JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(cancellationToken), RelayJsonContext.Default.ChatResult)
@@ -92,7 +92,7 @@ public sealed class EdgeClient
         {
             HttpStatusCode.NoContent or HttpStatusCode.OK => true,
             HttpStatusCode.NotFound => false,
-            _ => throw new StreamErrorException(await EdgeErrors.ReadAsync(response, cancellationToken)),
+            _ => throw new StreamErrorException(await EdgeErrors.ReadAsync(message, response, cancellationToken)),
         };
     }
 
@@ -103,7 +103,7 @@ public sealed class EdgeClient
         using var response = await SendAsync(message, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new StreamErrorException(await EdgeErrors.ReadAsync(response, cancellationToken));
+            throw new StreamErrorException(await EdgeErrors.ReadAsync(message, response, cancellationToken));
         }
 
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));

@@ -15,7 +15,7 @@ internal static class EdgeErrors
     public static bool RetriedByEdge(StreamErrorCode code) => code is StreamErrorCode.UpstreamUnavailable or StreamErrorCode.UpstreamTimeout
         or StreamErrorCode.UpstreamError or StreamErrorCode.RateLimited;
 
-    public static async Task<StreamError> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    public static async Task<StreamError> ReadAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         string body;
         try
@@ -41,6 +41,16 @@ internal static class EdgeErrors
         if (error is not null)
         {
             return error.RetryAfterMs is null && retryAfter is { } wait ? error with { RetryAfterMs = (long)wait.TotalMilliseconds } : error;
+        }
+
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented
+            && request.RequestUri is { } uri)
+        {
+            // An edge answers every route, known or not, with its JSON error: this server has no such API at all.
+            var root = uri.GetLeftPart(UriPartial.Authority);
+            return StreamError.Create(
+                StreamErrorCode.InvalidRequest,
+                $"{root} is not a Relay edge: {request.Method} {uri.AbsolutePath} answered {(int)response.StatusCode} {response.ReasonPhrase}. Give the edge's own address (e.g. http://127.0.0.1:8787).");
         }
 
         var code = response.StatusCode switch

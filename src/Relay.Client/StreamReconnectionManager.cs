@@ -122,7 +122,7 @@ internal sealed class StreamReconnectionManager
             // Wait before the next attempt: after a restart or a failed start as after a lost connection.
             state.Failures++;
             var delay = _backoff.Delay(state.Failures, state.ServerRetry, outcome.Error?.RetryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
-            yield return new ReconnectingEvent(state.Failures, policy.MaxAttempts, (long)delay.TotalMilliseconds);
+            yield return new ReconnectingEvent(state.Failures, policy.MaxAttempts, (long)delay.TotalMilliseconds) { Cause = outcome.Kind == OutcomeKind.StartFailed ? outcome.Error : null };
             await Task.Delay(delay, _time, cancellationToken);
         }
     }
@@ -150,10 +150,11 @@ internal sealed class StreamReconnectionManager
         {
             response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, watchdog.Token);
         }
-        catch (HttpRequestException ex) when (state.LastEventId is null && ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
+        catch (HttpRequestException ex) when (!state.Connected && ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
         {
-            // No connection could be made for a new stream: nothing was lost, so there is nothing to reconnect to. A couple
-            // of quick tries cover an edge that is just starting; a wrong address fails within about a second.
+            // No connection could be made for a new stream, or for a resume (attach) that never reached the edge: nothing
+            // was lost, so there is nothing to reconnect to. A couple of quick tries cover an edge that is just starting; a
+            // wrong address, or an edge that is gone, fails within about a second.
             outcome.StartFailed(EdgeErrors.Network($"cannot reach the edge at {_baseAddress}: {ex.Message}"));
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -170,9 +171,14 @@ internal sealed class StreamReconnectionManager
         {
             if (!response.IsSuccessStatusCode)
             {
-                var error = await EdgeErrors.ReadAsync(response, cancellationToken);
+                var error = await EdgeErrors.ReadAsync(message, response, cancellationToken);
                 if (state.LastEventId is null && !state.Resuming)
                 {
+                    outcome.StartFailed(error);
+                }
+                else if (!state.Connected && EdgeErrors.IsTransient(response.StatusCode))
+                {
+                    // A resume that never got an answer (a proxy whose edge is gone answers 502): tried like a start.
                     outcome.StartFailed(error);
                 }
                 else if (response.StatusCode == HttpStatusCode.NotFound)
@@ -197,6 +203,7 @@ internal sealed class StreamReconnectionManager
                 yield break;
             }
 
+            state.Connected = true;
             var body = new WatchedStream(await response.Content.ReadAsStreamAsync(cancellationToken), watchdog);
             await using (body)
             {
@@ -282,6 +289,9 @@ internal sealed class StreamReconnectionManager
         public int StartRetries { get; set; }
 
         public bool ContentYielded { get; set; }
+
+        /// <summary>Whether any connection of this stream was answered with events: until then nothing can have been lost.</summary>
+        public bool Connected { get; set; }
     }
 
     /// <summary>How a connection ended.</summary>

@@ -11,6 +11,13 @@ namespace Relay.Contracts;
 /// <param name="DelayMs">The wait before it, in milliseconds.</param>
 public sealed record ReconnectingEvent(int Attempt, int MaxAttempts, long DelayMs) : StreamEvent
 {
+    /// <summary>
+    /// Why the attempt before could not start, when nothing had connected yet (a refused connection, the edge's retryable
+    /// error); null after a connection that was there was lost.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public StreamError? Cause { get; init; }
+
     /// <inheritdoc />
     [JsonIgnore]
     public override string WireName => StreamEventNames.Reconnecting;

@@ -49,4 +49,21 @@ public sealed class ChatSessionTests
         Assert.StartsWith("unknown command /nope", session.Execute("/nope"), StringComparison.Ordinal);
         Assert.Null(session.Execute("/exit"));
     }
+
+    [Theory]
+    [InlineData("0", "$0")]
+    [InlineData("0.00041", "$0.00041")]
+    [InlineData("0.001", "$0.001")]
+    [InlineData("0.0000012", "$0.0000012")]
+    [InlineData("0.00000123", "$0.0000012")]
+    [InlineData("0.000000056", "$0.000000056")]
+    public void Tiny_costs_show_their_first_digits_not_zero(string usd, string shown) =>
+        Assert.Equal(shown, UsageLine.Cost(decimal.Parse(usd, System.Globalization.CultureInfo.InvariantCulture)));
+
+    [Fact]
+    public void A_usage_line_before_the_start_event_names_the_model_asked_for_or_none()
+    {
+        Assert.Equal("~0 out tokens · interrupted", UsageLine.Format(null, null, 0, null, null, interrupted: true));
+        Assert.Equal("m/x · ~0 out tokens · interrupted", UsageLine.Format("m/x", null, 0, null, null, interrupted: true));
+    }
 }

@@ -166,6 +166,36 @@ public sealed class CommandLineTests(CliFixture cli) : IClassFixture<CliFixture>
     }
 
     [Fact]
+    public async Task An_in_process_error_is_one_clean_error_line_without_the_edges_log_above_it()
+    {
+        var run = await CliRun.RunAsync(["ask", "x", "-m", "nobody/nothing"]);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("error MODEL_NOT_FOUND", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("warn:", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail:", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("v1")]
+    [InlineData("v1/")]
+    public async Task An_edge_url_ending_in_v1_as_for_the_OpenAI_SDKs_is_taken_as_the_edge(string suffix)
+    {
+        cli.Servers.Simulator.DefaultKnobs = "tokens=5";
+        var run = await CliRun.RunAsync(["ask", "Tell me something", "--edge", cli.Servers.Edge.Url + suffix]);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Tell me something")], tokens: 5).Text + "\n", run.Out);
+    }
+
+    [Theory]
+    [InlineData("http://h:8787", "http://h:8787/")]
+    [InlineData("http://h:8787/v1", "http://h:8787/")]
+    [InlineData("https://h/relay/v1/", "https://h/relay/")]
+    [InlineData("https://h/relay", "https://h/relay/")]
+    [InlineData("http://h/v1x", "http://h/v1x/")]
+    public void The_edge_url_is_its_root_ending_in_a_slash(string given, string root) =>
+        Assert.Equal(root, ConnectionSettings.Root(new Uri(given)).ToString());
+
+    [Fact]
     public async Task Models_lists_one_id_a_line_off_a_terminal_and_a_table_on_one()
     {
         var plain = await CliRun.RunAsync(Args("models"));
@@ -198,6 +228,18 @@ public sealed class CommandLineTests(CliFixture cli) : IClassFixture<CliFixture>
         Assert.Equal(first + "\n" + second + "\n", run.Out);
         Assert.Contains("model: anthropic/claude-sonnet-4", run.Error, StringComparison.Ordinal);
         Assert.Contains("2 answers", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_refuses_a_model_the_edge_does_not_offer_and_names_the_default_it_answered_with()
+    {
+        cli.Servers.Simulator.DefaultKnobs = "tokens=3";
+        var run = await CliRun.RunAsync(Args("chat", "-q"), input: "/model\n/model nobody/nothing\nhi\n/model\n");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("model: the edge's default (named after the first answer)", run.Error, StringComparison.Ordinal);
+        Assert.Contains("unknown model nobody/nothing: the edge does not offer it (relay models lists them); still the edge's default", run.Error, StringComparison.Ordinal);
+        Assert.Contains($"model: {SimulatedModel.DefaultId} (the edge's default)", run.Error, StringComparison.Ordinal);
+        Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("hi")], tokens: 3).Text + "\n", run.Out);
     }
 }
 

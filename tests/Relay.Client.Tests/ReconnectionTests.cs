@@ -209,6 +209,34 @@ public sealed class ReconnectionTests
     }
 
     [Fact]
+    public async Task A_resume_that_never_reaches_the_edge_gives_up_as_quickly_as_a_start()
+    {
+        // relay attach to an answer whose edge is gone, behind a proxy that answers 502: nothing was lost, nothing to wait for.
+        var script = new EdgeScript()
+            .ThenStatus(HttpStatusCode.BadGateway, "UPSTREAM_ERROR", true)
+            .ThenStatus(HttpStatusCode.BadGateway, "UPSTREAM_ERROR", true)
+            .ThenStatus(HttpStatusCode.BadGateway, "UPSTREAM_ERROR", true)
+            .ThenStatus(HttpStatusCode.BadGateway, "UPSTREAM_ERROR", true);
+        var events = await Collect(Client(script, new ImmediateTimeProvider()).ResumeStreamAsync(Id, cancellationToken: Ct));
+        Assert.Equal(3, script.Requests.Count);
+        Assert.Equal(StreamErrorCode.UpstreamError, Assert.IsType<ErrorEvent>(events[^1]).Error.Code);
+        Assert.All(events.OfType<ReconnectingEvent>(), r => Assert.Equal(StreamErrorCode.UpstreamError, r.Cause?.Code));
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.NotFound)]
+    [InlineData(HttpStatusCode.MethodNotAllowed)]
+    [InlineData(HttpStatusCode.NotImplemented)]
+    public async Task A_server_that_is_not_an_edge_is_named_as_such_and_not_retried(HttpStatusCode status)
+    {
+        var script = new EdgeScript().Then(_ => new HttpResponseMessage(status) { Content = new StringContent("<html>nope</html>") });
+        var events = await Collect(Client(script, new ImmediateTimeProvider()).StreamChatAsync(Request, Ct));
+        var error = Assert.IsType<ErrorEvent>(Assert.Single(events)).Error;
+        Assert.Equal(StreamErrorCode.InvalidRequest, error.Code);
+        Assert.StartsWith("http://edge.test is not a Relay edge: POST /v1/chat/stream answered", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_reconnection_off_a_lost_connection_fails_at_once()
     {
         var script = new EdgeScript().ThenSse(Start(Id), Delta(Id, 2, "a"));

@@ -83,6 +83,8 @@ public sealed class UserPathTests
             Assert.Equal(HttpStatusCode.OK, page.StatusCode); // README: relay serve, then open the chat page
         }
 
+        Assert.DoesNotContain("Request starting", relay.Stderr, StringComparison.Ordinal); // not a line per request (only with -v)
+
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/stream")
         {
             Content = new StringContent("""{"messages":[{"role":"user","content":"Write a 5000 word story"}]}""", Encoding.UTF8, "application/json"),
