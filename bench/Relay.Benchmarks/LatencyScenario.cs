@@ -118,7 +118,7 @@ internal static class LatencyScenario
 
             foreach (var p in new[] { 50.0, 99.0 })
             {
-                double Added(string path) => Percentiles.Of(first[path], p) - Percentiles.Of(first[Direct], p);
+                double Added(string path) => Percentiles.Added(first[path], first[Direct], p);
                 var nginxAdded = nginx is null ? (double?)null : Added("nginx (proxy_buffering off)");
                 if (nginxAdded is { } n)
                 {
@@ -148,14 +148,14 @@ internal static class LatencyScenario
                 // Against a gateway users pick: the edge's added first token at least 30x below Portkey's.
                 foreach (var path in new[] { "edge /v1/chat/stream", "edge /v1/chat/completions" })
                 {
-                    var edgeAdded = Math.Max(0.001, Percentiles.Of(first[path], 50) - Percentiles.Of(first[Direct], 50));
-                    report.AddAtLeast($"added first token p50, {Portkey} / {path}", (Percentiles.Of(first[Portkey], 50) - Percentiles.Of(first[Direct], 50)) / edgeAdded, "x", 30);
+                    var edgeAdded = Math.Max(0.001, Percentiles.Added(first[path], first[Direct], 50));
+                    report.AddAtLeast($"added first token p50, {Portkey} / {path}", Percentiles.Added(first[Portkey], first[Direct], 50) / edgeAdded, "x", 30);
                 }
             }
 
             foreach (var path in paths.Skip(1).Select(p => p.Name))
             {
-                report.Add($"added inter-chunk gap, {path}, p99", Percentiles.Of(gaps[path], 99) - Percentiles.Of(gaps[Direct], 99), "ms", path.StartsWith("edge", StringComparison.Ordinal) ? 0.1 : null);
+                report.Add($"added inter-chunk gap, {path}, p99", Percentiles.Added(gaps[path], gaps[Direct], 99), "ms", path.StartsWith("edge", StringComparison.Ordinal) ? 0.1 : null);
             }
 
             // The promise, end to end: a model that takes 200 ms to start and 20 ms per token.

@@ -74,10 +74,10 @@ internal static class RedisScenario
         Console.WriteLine($"redis side by side, {tokens}-token streams at 1 ms, {runs} interleaved runs:");
         foreach (var p in new[] { 50.0, 99.0 })
         {
-            report.Add($"added first token, in-memory edge, p{p}", Percentiles.Of(inMemory, p) - Percentiles.Of(direct, p), "ms");
-            report.Add($"added first token, Redis-backed edge, p{p}", Percentiles.Of(inRedis, p) - Percentiles.Of(direct, p), "ms");
-            report.Add($"added inter-chunk gap, in-memory edge, p{p}", Percentiles.Of(memoryGaps, p) - Percentiles.Of(directGaps, p), "ms");
-            report.Add($"added inter-chunk gap, Redis-backed edge, p{p}", Percentiles.Of(redisGaps, p) - Percentiles.Of(directGaps, p), "ms");
+            report.Add($"added first token, in-memory edge, p{p}", Percentiles.Added(inMemory, direct, p), "ms");
+            report.Add($"added first token, Redis-backed edge, p{p}", Percentiles.Added(inRedis, direct, p), "ms");
+            report.Add($"added inter-chunk gap, in-memory edge, p{p}", Percentiles.Added(memoryGaps, directGaps, p), "ms");
+            report.Add($"added inter-chunk gap, Redis-backed edge, p{p}", Percentiles.Added(redisGaps, directGaps, p), "ms");
         }
     }
 
