@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Relay.Cli.Config;
 
 namespace Relay.Cli;
 
@@ -31,16 +32,31 @@ internal sealed record AskSettings
 
     public required RenderOptions Render { get; init; }
 
-    public static AskSettings From(ParseResult r, CliOptions o)
+    /// <summary>The settings file's aliases, for chat's /model.</summary>
+    public RelayConfig Config { get; init; } = RelayConfig.Empty;
+
+    /// <summary>
+    /// The options of one command line over the settings file: a flag wins, then a template given with -t, then the file's
+    /// own default; a model name that is an alias becomes its model.
+    /// </summary>
+    public static AskSettings From(ParseResult r, CliOptions o, RelayConfig? config = null, StoredKey? key = null)
     {
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(o);
+        config ??= RelayConfig.Empty;
+        ConfigTemplate? template = null;
+        if (r.GetValue(o.Template) is { } name && !config.Templates.TryGetValue(name, out template))
+        {
+            throw new UsageException($"there is no template {name} (relay template list)");
+        }
+
         return new AskSettings
         {
-            Connection = ConnectionSettings.From(r, o),
+            Connection = ConnectionSettings.From(r, o, config, key),
+            Config = config,
             Prompt = r.GetValue(o.Prompt),
-            Model = r.GetValue(o.Model),
-            SystemPrompt = r.GetValue(o.SystemPrompt),
+            Model = config.ResolveModel(r.GetValue(o.Model) ?? template?.Model ?? config.Model),
+            SystemPrompt = r.GetValue(o.SystemPrompt) ?? template?.System ?? config.System,
             MaxTokens = r.GetValue(o.MaxTokens),
             Temperature = r.GetValue(o.Temperature),
             NoStream = r.GetValue(o.NoStream),
@@ -48,7 +64,7 @@ internal sealed record AskSettings
             NoLog = r.GetValue(o.NoLog),
             Continue = r.GetValue(o.Continue),
             ConversationId = r.GetValue(o.ConversationId),
-            Render = new RenderOptions { Json = r.GetValue(o.Json), Quiet = r.GetValue(o.Quiet), ShowReasoning = r.GetValue(o.ShowReasoning) },
+            Render = new RenderOptions { Json = r.GetValue(o.Json), Quiet = r.GetValue(o.Quiet), ShowReasoning = r.GetValue(o.ShowReasoning) || config.ShowReasoning },
         };
     }
 }

@@ -52,7 +52,12 @@ internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt,
 
                 if (line.StartsWith('/'))
                 {
-                    if (ChatSession.ModelArgument(line) is { } wanted && await UnknownModelAsync(edge, wanted, session, cancellationToken) is { } refusal)
+                    if (ChatSession.ModelArgument(line) is { } named && settings.Config.ResolveModel(named) is { } wanted && wanted != named)
+                    {
+                        line = "/model " + wanted; // an alias
+                    }
+
+                    if (ChatSession.ModelArgument(line) is { } model && await UnknownModelAsync(edge, model, session, cancellationToken) is { } refusal)
                     {
                         await console.Error.WriteLineAsync(refusal);
                         continue;

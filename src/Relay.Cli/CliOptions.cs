@@ -24,6 +24,12 @@ internal sealed class CliOptions
 
     public Option<string?> SystemPrompt { get; } = new("--system", "-s") { Description = "A system prompt" };
 
+    public Option<string?> Template { get; } = new("--template", "-t") { Description = "Use a saved template's system prompt and model (relay template list)" };
+
+    public Argument<string> Name { get; } = new("name") { Description = "The alias's or template's name" };
+
+    public Argument<string> TargetModel { get; } = new("model") { Description = "The model it stands for, e.g. openai/gpt-4o-mini" };
+
     public Option<int?> MaxTokens { get; } = new("--max-tokens") { Description = "The most tokens the answer may have" };
 
     public Option<double?> Temperature { get; } = new("--temperature") { Description = "Sampling temperature, 0 to 2" };

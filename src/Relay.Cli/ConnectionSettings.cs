@@ -1,23 +1,27 @@
 using System.CommandLine;
+using Relay.Cli.Config;
 
 namespace Relay.Cli;
 
-/// <summary>Where the edge is and how to authenticate: flags first, then RELAY_EDGE_URL and RELAY_TOKEN.</summary>
+/// <summary>Where the edge is and how to authenticate: flags first, then RELAY_EDGE_URL and RELAY_TOKEN, then the settings file.</summary>
 internal sealed record ConnectionSettings(Uri? EdgeUrl, string? Token, bool Verbose, bool Quiet = false)
 {
-    public static ConnectionSettings From(ParseResult result, CliOptions options)
+    /// <summary>The OpenRouter key <c>relay key set</c> stored, for an edge hosted in this process when the environment has none.</summary>
+    public StoredKey? Key { get; init; }
+
+    public static ConnectionSettings From(ParseResult result, CliOptions options, RelayConfig? config = null, StoredKey? key = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(options);
-        var edge = result.GetValue(options.Edge) ?? NonEmpty(Environment.GetEnvironmentVariable("RELAY_EDGE_URL"));
+        var edge = result.GetValue(options.Edge) ?? NonEmpty(Environment.GetEnvironmentVariable("RELAY_EDGE_URL")) ?? config?.Edge;
         Uri? url = null;
         if (edge is not null && (!Uri.TryCreate(edge, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https")))
         {
-            throw new UsageException($"--edge / RELAY_EDGE_URL must be an http(s) URL, got '{edge}'");
+            throw new UsageException($"--edge / RELAY_EDGE_URL / the settings' edge must be an http(s) URL, got '{edge}'");
         }
 
-        var token = result.GetValue(options.Token) ?? NonEmpty(Environment.GetEnvironmentVariable("RELAY_TOKEN"));
-        return new ConnectionSettings(url is null ? null : Root(url), token, result.GetValue(options.Verbose), result.GetValue(options.Quiet));
+        var token = result.GetValue(options.Token) ?? NonEmpty(Environment.GetEnvironmentVariable("RELAY_TOKEN")) ?? config?.Token;
+        return new ConnectionSettings(url is null ? null : Root(url), token, result.GetValue(options.Verbose), result.GetValue(options.Quiet)) { Key = key };
     }
 
     /// <summary>

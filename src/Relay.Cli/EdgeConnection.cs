@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Relay.Cli.Config;
 using Relay.Client;
 using Relay.Edge;
 
@@ -35,22 +36,35 @@ internal sealed class EdgeConnection : IAsyncDisposable
     public string? InProcessUpstream { get; }
 
     /// <summary>What the in-process edge would use, from the same settings it reads.</summary>
-    internal static string DescribeUpstream()
+    internal static string DescribeUpstream(StoredKey? key = null)
     {
         var baseUrl = Environment.GetEnvironmentVariable("OPENROUTER_BASE_URL");
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_API_KEY")) && string.IsNullOrEmpty(baseUrl))
+        if (UsesSimulator(key))
         {
             return "the built-in simulator (no OPENROUTER_API_KEY set)";
         }
 
-        return string.IsNullOrEmpty(baseUrl) ? "OpenRouter (OPENROUTER_API_KEY)" : $"the API at {baseUrl} (OPENROUTER_BASE_URL)";
+        return !string.IsNullOrEmpty(baseUrl) ? $"the API at {baseUrl} (OPENROUTER_BASE_URL)"
+            : StoredKeyApplies(key) ? "OpenRouter (the key stored by relay key set)"
+            : "OpenRouter (OPENROUTER_API_KEY)";
     }
 
     /// <summary>The one line that says answers are simulated, shared by ask, chat and serve.</summary>
     internal const string SimulatorNotice = "relay: no OPENROUTER_API_KEY set, so answers come from the built-in simulator (set it to use OpenRouter)";
 
-    internal static bool UsesSimulator() =>
-        string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_API_KEY")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_BASE_URL"));
+    internal static bool UsesSimulator(StoredKey? key = null) =>
+        string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_API_KEY")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_BASE_URL"))
+        && key is null;
+
+    /// <summary>
+    /// The in-process edge's settings beyond the environment: the stored OpenRouter key, when the environment names
+    /// neither a key nor another API (the key is OpenRouter's, never sent to an OPENROUTER_BASE_URL).
+    /// </summary>
+    internal static Dictionary<string, string?>? EdgeSettings(StoredKey? key) =>
+        StoredKeyApplies(key) ? new() { ["OPENROUTER_API_KEY"] = key!.Reveal() } : null;
+
+    private static bool StoredKeyApplies(StoredKey? key) =>
+        key is not null && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_API_KEY")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENROUTER_BASE_URL"));
 
     public static async Task<EdgeConnection> OpenAsync(CliConsole console, ConnectionSettings settings, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -61,18 +75,19 @@ internal sealed class EdgeConnection : IAsyncDisposable
         var url = settings.EdgeUrl;
         if (url is null)
         {
-            if (UsesSimulator() && !settings.Quiet)
+            if (UsesSimulator(settings.Key) && !settings.Quiet)
             {
                 await console.Error.WriteLineAsync(SimulatorNotice);
             }
 
             // Nobody can reattach to a stream of an edge that dies with this process, so it stops at once.
             host = await EdgeHost.StartAsync(
+                configure: EdgeSettings(settings.Key),
                 logging: l => ConfigureLogging(l, console, settings.Verbose),
                 services: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = InProcessShutdown),
                 cancellationToken: cancellationToken);
             url = host.Url;
-            upstream = DescribeUpstream();
+            upstream = DescribeUpstream(settings.Key);
         }
 
         var http = new HttpClient { BaseAddress = url, Timeout = Timeout.InfiniteTimeSpan };

@@ -1,3 +1,4 @@
+using Relay.Cli.Config;
 using Relay.Edge;
 
 namespace Relay.Cli;
@@ -8,19 +9,20 @@ namespace Relay.Cli;
 /// </summary>
 internal static class ServeCommand
 {
-    public static async Task<int> RunAsync(CliConsole console, InterruptSignal interrupt, string? urls, bool verbose, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliConsole console, InterruptSignal interrupt, string? urls, bool verbose, StoredKey? key, CancellationToken cancellationToken)
     {
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnInterrupt() => stop.TrySetResult();
         interrupt.IdleInterrupt += OnInterrupt;
         try
         {
-            if (EdgeConnection.UsesSimulator())
+            if (EdgeConnection.UsesSimulator(key))
             {
                 await console.Error.WriteLineAsync(EdgeConnection.SimulatorNotice);
             }
 
             await using var host = await EdgeHost.StartAsync(
+                configure: EdgeConnection.EdgeSettings(key),
                 logging: l => EdgeConnection.ConfigureLogging(l, console, verbose, serving: true),
                 url: urls ?? "http://127.0.0.1:8787",
                 cancellationToken: cancellationToken);

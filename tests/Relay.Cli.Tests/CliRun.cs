@@ -1,3 +1,4 @@
+using Relay.Cli.Config;
 using Relay.Testing;
 
 namespace Relay.Cli.Tests;
@@ -5,7 +6,10 @@ namespace Relay.Cli.Tests;
 /// <summary>Runs the relay command line in-process against captured streams.</summary>
 internal sealed record CliRun(int ExitCode, string Out, string Error)
 {
-    public static async Task<CliRun> RunAsync(string[] args, string input = "", bool terminal = false, InterruptSignal? interrupt = null, TimeProvider? time = null, TextWriter? stdout = null, LogLocation? log = null)
+    /// <summary>A settings file that does not exist: no test reads the user's own.</summary>
+    public static ConfigLocation NoConfig { get; } = new(Path.Combine(Path.GetTempPath(), $"relay-no-config-{Environment.ProcessId}", "config.toml"), Explicit: false);
+
+    public static async Task<CliRun> RunAsync(string[] args, string input = "", bool terminal = false, InterruptSignal? interrupt = null, TimeProvider? time = null, TextWriter? stdout = null, LogLocation? log = null, ConfigLocation? config = null)
     {
         var (console, defaultOut, stderr) = TestConsole.Create(terminal, input);
         var output = stdout ?? defaultOut;
@@ -22,7 +26,7 @@ internal sealed record CliRun(int ExitCode, string Out, string Error)
             Width = 80,
         };
         using var owned = interrupt is null ? new InterruptSignal(register: false) : null;
-        var code = await new RelayApp(console, interrupt ?? owned!, time ?? new ImmediateTimeProvider(), log ?? LogLocation.Disabled /* the user's own log is never touched */).RunAsync(args, TestContext.Current.CancellationToken);
+        var code = await new RelayApp(console, interrupt ?? owned!, time ?? new ImmediateTimeProvider(), log ?? LogLocation.Disabled /* the user's own log is never touched */, config ?? NoConfig).RunAsync(args, TestContext.Current.CancellationToken);
         return new CliRun(code, output.ToString()!, stderr.ToString());
     }
 }

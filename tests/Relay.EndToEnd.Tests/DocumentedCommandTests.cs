@@ -63,6 +63,31 @@ public sealed class DocumentedCommandTests
     }
 
     [Fact]
+    public async Task The_READMEs_alias_and_template_commands_work_as_printed()
+    {
+        // The README's settings block, with `dotnet run --project src/Relay.Cli --` as the built relay, and a settings
+        // folder of this test's own. `relay key set` waits for a key that nobody types here: ConfigTests covers it.
+        var config = Directory.CreateTempSubdirectory("relay-xdg-").FullName;
+        try
+        {
+            var block = DocBlock.Bash("README.md", "alias set fast").Replace("dotnet run --project src/Relay.Cli --", RelayProcess.BuiltExecutable, StringComparison.Ordinal);
+            var lines = block.Split('\n').Where(l => !l.Contains(" key set", StringComparison.Ordinal));
+            var (code, stdout, stderr) = await DocBlock.RunAsync(string.Join('\n', lines), Scenario.Exit, new Dictionary<string, string?> { ["XDG_CONFIG_HOME"] = config });
+            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+            var toml = await File.ReadAllTextAsync(Path.Combine(config, "relay", "config.toml"), Ct);
+            Assert.Contains("fast = \"openai/gpt-4o-mini\"", toml, StringComparison.Ordinal);
+            Assert.Contains("[templates.review]", toml, StringComparison.Ordinal);
+            Assert.Contains("system = \"You review code for bugs.\"", toml, StringComparison.Ordinal);
+            Assert.NotEmpty(stdout.Trim()); // the answer to the review
+            Assert.Contains("template review saved", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(config, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_local_cluster_script_answers_and_resumes_a_cut_stream_on_another_instance()
     {
         if (ExternalServers.Missing("redis-server", "nginx") is { } reason)

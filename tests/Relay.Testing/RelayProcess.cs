@@ -79,6 +79,12 @@ public sealed class RelayProcess : IAsyncDisposable
             info.Environment["RELAY_HOME"] = SharedHome;
         }
 
+        if (!info.Environment.ContainsKey("RELAY_CONFIG") && environment?.ContainsKey("XDG_CONFIG_HOME") != true)
+        {
+            // Nor the user's settings file: one of this test run, which no test writes unless it says so.
+            info.Environment["XDG_CONFIG_HOME"] = Path.Combine(SharedHome, "config");
+        }
+
         info.Environment["TERM"] = "xterm-256color";
         info.Environment.Remove("NO_COLOR");
         var process = Process.Start(info)!;
