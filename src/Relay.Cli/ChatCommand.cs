@@ -1,3 +1,4 @@
+using Relay.Cli.Editing;
 using Relay.Contracts;
 
 namespace Relay.Cli;
@@ -9,6 +10,8 @@ namespace Relay.Cli;
 /// </summary>
 internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt, TimeProvider time, LogLocation logLocation)
 {
+    private const string LeaveHint = "(Ctrl+C again, Ctrl+D or /exit to leave)";
+
     public async Task<int> RunAsync(AskSettings settings, CancellationToken cancellationToken)
     {
         using var log = ConversationLog.Open(settings.NoLog ? LogLocation.Disabled : logLocation, console.Error);
@@ -17,7 +20,8 @@ internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt,
         await using var edge = await EdgeConnection.OpenAsync(console, settings.Connection, time, cancellationToken);
         var answers = new AnswerRunner(console, edge, interrupt, time, log);
         var interactive = !console.InputRedirected;
-        void OnIdleInterrupt() => console.Error.WriteLine("\n(Ctrl+C again, Ctrl+D or /exit to leave)");
+        var editor = interactive ? new LineEditor(console.Error, new ConsoleKeyReader(), History(settings), () => TerminalWidth(console)) : null;
+        void OnIdleInterrupt() => console.Error.WriteLine("\n" + LeaveHint);
         interrupt.IdleInterrupt += OnIdleInterrupt;
         try
         {
@@ -33,12 +37,8 @@ internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt,
             var lastExit = ExitCodes.Success;
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (interactive)
-                {
-                    await console.Error.WriteAsync(console.ErrorColor ? Ansi.Dim + "> " + Ansi.Reset : "> ");
-                }
-
-                var line = await ReadLineAsync(cancellationToken);
+                var line = editor is null ? await ReadLineAsync(cancellationToken)
+                    : await EditAsync(editor, console.ErrorColor ? Ansi.Dim + "> " + Ansi.Reset : "> ", cancellationToken);
                 if (line is null)
                 {
                     break; // Ctrl+D, end of piped input, or Ctrl+C twice
@@ -112,6 +112,50 @@ internal sealed class ChatCommand(CliConsole console, InterruptSignal interrupt,
         var name = model.Split(':')[0];
         return offered.Contains(model, StringComparer.Ordinal) || offered.Contains(name, StringComparer.Ordinal) ? null
             : $"unknown model {model}: the edge does not offer it (relay models lists them); still {session.Model ?? "the edge's default"}";
+    }
+
+    /// <summary>The prompt's history: beside the conversation log, or only in memory when nothing may be recorded.</summary>
+    private LineHistory History(AskSettings settings) =>
+        settings.NoLog || !logLocation.Enabled ? LineHistory.InMemory() : LineHistory.Load(Path.Combine(logLocation.Folder!, "history.jsonl"));
+
+    private static int TerminalWidth(CliConsole console)
+    {
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : console.Width;
+        }
+        catch (IOException)
+        {
+            return console.Width;
+        }
+    }
+
+    /// <summary>
+    /// A line from the editor, or null at Ctrl+D, at Ctrl+C twice on an empty line, or on SIGTERM/SIGHUP. Ctrl+C is a key
+    /// while the line is edited (it clears it) and SIGINT again during the answer that follows.
+    /// </summary>
+    private async Task<string?> EditAsync(LineEditor editor, string prompt, CancellationToken cancellationToken)
+    {
+        var read = Task.Factory.StartNew(
+            () =>
+            {
+                using var controlC = new ConsoleKeyReader.ControlCAsInput();
+                // Ctrl+C at an empty prompt: the first says how to leave, a second right after it leaves.
+                return editor.Read(prompt, again =>
+                {
+                    if (!again)
+                    {
+                        console.Error.WriteLine(LeaveHint);
+                    }
+
+                    return again;
+                });
+            },
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        var first = await Task.WhenAny(read, interrupt.ExitRequested, Task.Delay(Timeout.Infinite, cancellationToken));
+        return first == read ? await read : null;
     }
 
     /// <summary>A line, or null at end of input or when Ctrl+C was pressed twice at the prompt.</summary>

@@ -44,7 +44,7 @@ public sealed class CancelAndErrorTests
 
         await chain.KnobsAsync("tokens=12");
         await relay.TypeAsync("\u0003");
-        await relay.WaitForStdoutAsync(s => Scenario.Count(s, "> ") >= 2, Scenario.Exit);
+        await relay.WaitForStdoutAsync(s => Scenario.Prompts(s) >= 2, Scenario.Exit);
         await chain.AbortsReachedAsync(1, TimeSpan.FromSeconds(2));
         await chain.ReleaseAsync("chat");
 

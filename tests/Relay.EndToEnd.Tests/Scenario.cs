@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Relay.Contracts;
 using Relay.Simulator;
+using Relay.Testing;
 
 namespace Relay.EndToEnd.Tests;
 
@@ -27,6 +28,10 @@ internal static class Scenario
     /// </summary>
     public static string Flat(string s) =>
         s.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal);
+
+    /// <summary>The prompt rows a chat on a pty shows: its line editor redraws a prompt in place, so count the screen, not the bytes.</summary>
+    public static int Prompts(string terminalOutput) =>
+        RelayProcess.Visible(terminalOutput).Split('\n').Count(row => row.StartsWith('>'));
 
     /// <summary>How often <paramref name="part"/> occurs in <paramref name="text"/>.</summary>
     public static int Count(string text, string part)

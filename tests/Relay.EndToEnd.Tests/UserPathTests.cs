@@ -28,7 +28,7 @@ public sealed class UserPathTests
         await relay.TypeAsync(Long + "\r");
         await relay.WaitForStdoutAsync(s => s.Contains(first[0] + first[1] + first[2], StringComparison.Ordinal), Scenario.Exit);
         await relay.TypeAsync("\u0003");
-        await relay.WaitForStdoutAsync(s => s.Contains("interrupted", StringComparison.Ordinal) && Scenario.Count(s, "> ") >= 2, Scenario.Exit);
+        await relay.WaitForStdoutAsync(s => s.Contains("interrupted", StringComparison.Ordinal) && Scenario.Prompts(s) >= 2, Scenario.Exit);
         Assert.DoesNotContain(Scenario.Flat(string.Concat(first)), Scenario.Flat(RelayProcess.Visible(relay.Stdout)), StringComparison.Ordinal);
 
         // The next question is answered in full: the in-process edge did not take the Ctrl+C as a shutdown.
@@ -37,7 +37,7 @@ public sealed class UserPathTests
         await relay.TypeAsync(Short + "\r");
         await relay.WaitForStdoutAsync(s => s.Contains(" / 12 out tokens", StringComparison.Ordinal), Scenario.Exit);
         await relay.TypeAsync("/usage\r");
-        await relay.WaitForStdoutAsync(s => Scenario.Count(s, "> ") >= 4, Scenario.Exit);
+        await relay.WaitForStdoutAsync(s => Scenario.Prompts(s) >= 4, Scenario.Exit);
         await relay.TypeAsync("\u0004");
         Assert.Equal(0, await relay.WaitForExitAsync(Scenario.Exit));
         Assert.DoesNotContain("OVERLOADED", relay.Stdout, StringComparison.Ordinal);

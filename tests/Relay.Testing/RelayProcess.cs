@@ -50,18 +50,22 @@ public sealed class RelayProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        // The signals the tests send are the program's to handle, even where this test run was started with them ignored
+        // (`dotnet test &` from a script, nohup): an ignored disposition is inherited through exec, so env(1) resets it
+        // and then execs the program (same pid).
+        string[] defaultSignals = ["env", "--default-signal=INT,HUP,QUIT,TERM"];
         if (terminal)
         {
             // script(1) gives relay a pty on stdin, stdout and stderr; -e returns relay's exit code.
             info.FileName = ExternalServers.Find("script") ?? throw new InvalidOperationException("script (util-linux) is not on PATH");
             info.ArgumentList.Add("-qfec");
-            info.ArgumentList.Add($"stty cols 100 rows 40 2>/dev/null; exec {string.Join(' ', new[] { exe }.Concat(arguments).Select(Quote))}");
+            info.ArgumentList.Add($"stty cols 100 rows 40 2>/dev/null; exec {string.Join(' ', defaultSignals.Append(exe).Concat(arguments).Select(Quote))}");
             info.ArgumentList.Add("/dev/null");
         }
         else
         {
-            info.FileName = exe;
-            foreach (var a in arguments)
+            info.FileName = ExternalServers.Find("env") ?? "/usr/bin/env";
+            foreach (var a in defaultSignals.Skip(1).Append(exe).Concat(arguments))
             {
                 info.ArgumentList.Add(a);
             }

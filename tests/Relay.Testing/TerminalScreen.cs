@@ -4,7 +4,8 @@ namespace Relay.Testing;
 
 /// <summary>
 /// A tiny terminal: replays what relay wrote to its pty (text, CR/LF, wrapping, and the few ANSI sequences it uses:
-/// cursor rows up, clear to end of line/screen, save/restore cursor, colours) and gives back what the screen shows.
+/// cursor up, right and home, clear to end of line/screen, save/restore cursor, colours) and gives back what the screen
+/// shows, and where the cursor is.
 /// Characters take the columns <see cref="TerminalWidths"/> gives them (Unicode's East Asian Width): a wide one takes
 /// two cells, and one that does not fit in the last column wraps whole to the next row, as xterm does.
 /// </summary>
@@ -13,7 +14,10 @@ public static class TerminalScreen
     public const int Columns = 100;
 
     /// <summary>What the screen shows after <paramref name="output"/>, rows joined with \n, trailing blanks trimmed.</summary>
-    public static string Render(string output, int columns = Columns)
+    public static string Render(string output, int columns = Columns) => Replay(output, columns).Screen;
+
+    /// <summary>The screen after <paramref name="output"/> and where the cursor is on it (row and column from 0).</summary>
+    public static (string Screen, int Row, int Col) Replay(string output, int columns = Columns)
     {
         var lines = new List<List<string>> { new() };
         var (row, col) = (0, 0);
@@ -58,6 +62,15 @@ public static class TerminalScreen
                         case 'F': // rows up, to column 0
                             row = Math.Max(0, row - Math.Max(1, n));
                             col = 0;
+                            break;
+                        case 'A': // rows up, same column
+                            row = Math.Max(0, row - Math.Max(1, n));
+                            break;
+                        case 'C': // columns right
+                            col = Math.Min(columns - 1, col + Math.Max(1, n));
+                            break;
+                        case 'H': // home
+                            (row, col) = (0, 0);
                             break;
                         case 'J': // clear to end of screen
                             Truncate(Line(lines, row), col);
@@ -109,7 +122,7 @@ public static class TerminalScreen
             }
         }
 
-        return string.Join('\n', lines.Select(l => string.Concat(l).TrimEnd())).TrimEnd();
+        return (string.Join('\n', lines.Select(l => string.Concat(l).TrimEnd())).TrimEnd(), row, col);
     }
 
     private static void Truncate(List<string> line, int col)
