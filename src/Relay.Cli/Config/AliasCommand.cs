@@ -27,8 +27,7 @@ internal sealed class AliasCommand(CliConsole console, ConfigLocation location)
 
     public async Task<int> RemoveAsync(string name)
     {
-        var removed = false;
-        ConfigFile.Update(location, table => removed = ConfigFile.Section(table, "aliases").Remove(name));
+        var removed = ConfigFile.Remove(location, "aliases", name);
         await console.Error.WriteLineAsync(removed ? $"alias {name} removed" : $"error: there is no alias {name} (relay alias list)");
         return removed ? ExitCodes.Success : ExitCodes.Error;
     }

@@ -55,6 +55,14 @@ internal static class ConfigFile
         WriteOwnerOnly(location, location.Path, TomlSerializer.Serialize(table, ConfigTomlContext.Default.TomlTable));
     }
 
+    /// <summary>Removes <paramref name="name"/> from the table <paramref name="section"/>; false when it was not there.</summary>
+    public static bool Remove(ConfigLocation location, string section, string name)
+    {
+        var removed = false;
+        Update(location, table => removed = Section(table, section).Remove(name));
+        return removed;
+    }
+
     /// <summary>The table <paramref name="name"/> of <paramref name="table"/>, made when there is none.</summary>
     public static TomlTable Section(TomlTable table, string name)
     {

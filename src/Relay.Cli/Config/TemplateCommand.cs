@@ -69,8 +69,7 @@ internal sealed class TemplateCommand(CliConsole console, ConfigLocation locatio
 
     public async Task<int> RemoveAsync(string name)
     {
-        var removed = false;
-        ConfigFile.Update(location, table => removed = ConfigFile.Section(table, "templates").Remove(name));
+        var removed = ConfigFile.Remove(location, "templates", name);
         await console.Error.WriteLineAsync(removed ? $"template {name} removed" : $"error: there is no template {name} (relay template list)");
         return removed ? ExitCodes.Success : ExitCodes.Error;
     }

@@ -135,14 +135,7 @@ internal sealed class ConversationLog : IDisposable
     });
 
     /// <summary>Drops the shown mark once the exchange's row holds its final state.</summary>
-    public void ClearShown(long id) => Write(() =>
-    {
-        using var command = _db.CreateCommand();
-        command.CommandText = "DELETE FROM shown WHERE exchange_id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        command.ExecuteNonQuery();
-        return id;
-    });
+    public void ClearShown(long id) => Execute("DELETE FROM shown WHERE exchange_id = $id", id);
 
     /// <summary>Prints the warning of a failed write, once, on the caller's (the main) flow.</summary>
     public void ReportDeferredWarning()
@@ -207,14 +200,7 @@ internal sealed class ConversationLog : IDisposable
     }
 
     /// <summary>Deletes an exchange (its text leaves the search index with it).</summary>
-    public void Delete(long id) => Write(() =>
-    {
-        using var command = _db.CreateCommand();
-        command.CommandText = "DELETE FROM exchanges WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        command.ExecuteNonQuery();
-        return id;
-    });
+    public void Delete(long id) => Execute("DELETE FROM exchanges WHERE id = $id", id);
 
     /// <summary>A conversation's exchanges in order.</summary>
     public IReadOnlyList<Exchange> Conversation(string conversationId) =>
@@ -251,6 +237,15 @@ internal sealed class ConversationLog : IDisposable
     }
 
     private static string Reason(Exception ex) => ex is SqliteException sqlite ? sqlite.Message.Replace("SQLite Error ", "SQLite error ", StringComparison.Ordinal) : ex.Message;
+
+    private void Execute(string sql, long id) => Write(() =>
+    {
+        using var command = _db.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$id", id);
+        command.ExecuteNonQuery();
+        return id;
+    });
 
     /// <summary>A command kept for a write made once per event; its parameters are set before each run.</summary>
     private SqliteCommand Prepare(string sql, params string[] parameters)
