@@ -1,6 +1,6 @@
 using System.Text;
+using Relay.Cli.Markdown;
 using Relay.Contracts;
-using Spectre.Console;
 
 namespace Relay.Cli;
 
@@ -15,6 +15,7 @@ namespace Relay.Cli;
 internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, TimeProvider time)
 {
     private readonly StringBuilder _text = new();
+    private readonly MarkdownStream? _markdown = console.RendersMarkdown(options) ? new MarkdownStream(console.Out, console.Width, console.Height) : null;
     private bool _statusShown;
     private bool _reasoningOpen;
 
@@ -95,7 +96,16 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
 
         ClearStatus();
         EndReasoning();
-        if (!options.Json && _text.Length > 0 && _text[^1] != '\n')
+        if (wasInterrupted || error is not null)
+        {
+            _markdown?.Abandon();
+        }
+        else
+        {
+            _markdown?.Complete();
+        }
+
+        if (!options.Json && _text.Length > 0 && !(_markdown?.AtLineStart ?? _text[^1] == '\n'))
         {
             console.Out.WriteLine();
         }
@@ -133,7 +143,12 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
         ClearStatus();
         EndReasoning();
         _text.Append(text);
-        if (!options.Json)
+        if (_markdown is not null)
+        {
+            _markdown.Write(text);
+            console.Out.Flush();
+        }
+        else if (!options.Json)
         {
             console.Out.Write(text);
             console.Out.Flush();
@@ -148,6 +163,12 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
         }
 
         ClearStatus();
+        if (_text.Length > 0)
+        {
+            // Reasoning between answer text shares the terminal: the rows a redraw would count are no longer the answer's.
+            _markdown?.Abandon();
+        }
+
         _reasoningOpen = true;
         console.Error.Write(console.ErrorColor ? Ansi.Dim + text + Ansi.Reset : text);
     }
@@ -195,7 +216,7 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
         ClearStatus();
         if (_text.Length > 0 && console.OutputAnsi && !options.Json)
         {
-            console.Out.Write(Ansi.RowsUp(RowsTaken(_text, console.Width) - 1) + Ansi.ClearToEndOfScreen);
+            console.Out.Write(Ansi.RowsUp(_markdown?.RowsAboveCursor ?? TerminalRows.Of(_text.ToString(), console.Width) - 1) + Ansi.ClearToEndOfScreen);
             console.Out.Flush();
         }
 
@@ -206,39 +227,9 @@ internal sealed class AnswerRenderer(CliConsole console, RenderOptions options, 
         }
 
         _text.Clear();
+        _markdown?.Reset();
     }
 
     private void WriteStatusLine(string line, string style) =>
         console.Error.WriteLine(console.ErrorColor ? style + line + Ansi.Reset : line);
-
-    /// <summary>
-    /// Rows the text takes on a terminal <paramref name="width"/> columns wide, wrapping long lines: each character takes
-    /// its cell width (two for CJK and most emoji, Spectre.Console's table), and a wide one that does not fit in the last
-    /// column wraps whole to the next row.
-    /// </summary>
-    internal static int RowsTaken(StringBuilder text, int width)
-    {
-        var rows = 1;
-        var column = 0;
-        foreach (var rune in text.ToString().EnumerateRunes())
-        {
-            if (rune.Value == '\n')
-            {
-                rows++;
-                column = 0;
-                continue;
-            }
-
-            var cells = rune.ToString().GetCellWidth();
-            if (column + cells > width)
-            {
-                rows++;
-                column = 0;
-            }
-
-            column += cells;
-        }
-
-        return rows;
-    }
 }

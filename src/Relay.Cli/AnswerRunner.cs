@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Relay.Cli.Markdown;
 using Relay.Client;
 using Relay.Contracts;
 
@@ -137,6 +138,16 @@ internal sealed class AnswerRunner(CliConsole console, EdgeConnection edge, Inte
             if (render.Json)
             {
                 await console.Out.WriteLineAsync(JsonSerializer.Serialize(result, RelayJsonContext.Default.ChatResult));
+            }
+            else if (console.RendersMarkdown(render))
+            {
+                var markdown = new MarkdownStream(console.Out, console.Width, console.Height);
+                markdown.Write(result.Text);
+                markdown.Complete();
+                if (!markdown.AtLineStart)
+                {
+                    await console.Out.WriteLineAsync();
+                }
             }
             else
             {

@@ -64,7 +64,7 @@ internal sealed record AskSettings
             NoLog = r.GetValue(o.NoLog),
             Continue = r.GetValue(o.Continue),
             ConversationId = r.GetValue(o.ConversationId),
-            Render = new RenderOptions { Json = r.GetValue(o.Json), Quiet = r.GetValue(o.Quiet), ShowReasoning = r.GetValue(o.ShowReasoning) || config.ShowReasoning },
+            Render = new RenderOptions { Json = r.GetValue(o.Json), Quiet = r.GetValue(o.Quiet), Raw = r.GetValue(o.Raw) || config.Raw, ShowReasoning = r.GetValue(o.ShowReasoning) || config.ShowReasoning },
         };
     }
 }

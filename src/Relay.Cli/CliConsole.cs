@@ -32,6 +32,12 @@ internal sealed class CliConsole
     /// <summary>The terminal's width in columns, for counting the rows an answer takes.</summary>
     public int Width { get; init; } = 80;
 
+    /// <summary>The terminal's height in rows: a finished Markdown block is redrawn only while all of it is on screen.</summary>
+    public int Height { get; init; } = 24;
+
+    /// <summary>Whether answers are rendered as Markdown: stdout is a terminal that takes ANSI, and --raw was not given.</summary>
+    public bool RendersMarkdown(RenderOptions options) => OutputAnsi && !options.Raw && !options.Json;
+
     public static CliConsole FromSystem()
     {
         var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
@@ -49,19 +55,20 @@ internal sealed class CliConsole
             ErrorIsTerminal = errTerminal,
             ErrorColor = errTerminal && !noColor,
             OutputAnsi = outTerminal && !noColor,
-            Width = outTerminal ? SafeWidth() : 80,
+            Width = outTerminal ? SafeSize(() => Console.WindowWidth, 80) : 80,
+            Height = outTerminal ? SafeSize(() => Console.WindowHeight, 24) : 24,
         };
     }
 
-    private static int SafeWidth()
+    private static int SafeSize(Func<int> size, int fallback)
     {
         try
         {
-            return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
+            return size() is > 0 and var n ? n : fallback;
         }
         catch (IOException)
         {
-            return 80;
+            return fallback;
         }
     }
 }

@@ -42,6 +42,8 @@ internal sealed class CliOptions
 
     public Option<bool> NoReconnect { get; } = new("--no-reconnect") { Description = "Fail instead of reconnecting when the connection drops" };
 
+    public Option<bool> Raw { get; } = new("--raw") { Description = "Print the answer exactly as the model wrote it, also on a terminal (no Markdown rendering)" };
+
     public Option<bool> ShowReasoning { get; } = new("--show-reasoning") { Description = "Show the model's reasoning on stderr" };
 
     public Option<bool> NoLog { get; } = new("--no-log") { Description = "Record nothing in the conversation log (also RELAY_LOG=off)" };

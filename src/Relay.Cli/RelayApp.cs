@@ -64,21 +64,21 @@ internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, Ti
     {
         var ask = new Command("ask", "Ask one question and stream the answer to stdout")
         {
-            o.Prompt, o.Model, o.SystemPrompt, o.Template, o.MaxTokens, o.Temperature, o.NoStream, o.Json, o.Quiet, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
+            o.Prompt, o.Model, o.SystemPrompt, o.Template, o.MaxTokens, o.Temperature, o.NoStream, o.Json, o.Raw, o.Quiet, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
             o.Continue, o.ConversationId, o.NoLog,
         };
         ask.SetAction((r, ct) => new AskCommand(console, interrupt, time, _log).RunAsync(Ask(r, o), ct));
 
         var chat = new Command("chat", "An interactive conversation (one prompt per line when stdin is piped)")
         {
-            o.Model, o.SystemPrompt, o.Template, o.MaxTokens, o.Temperature, o.Quiet, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
+            o.Model, o.SystemPrompt, o.Template, o.MaxTokens, o.Temperature, o.Raw, o.Quiet, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
             o.Continue, o.ConversationId, o.NoLog,
         };
         chat.SetAction((r, ct) => new ChatCommand(console, interrupt, time, _log).RunAsync(Ask(r, o), ct));
 
         var attach = new Command("attach", "Reattach to an answer still at the edge after its relay process died: the whole answer, or --rest")
         {
-            o.StreamId, o.Rest, o.Quiet, o.Json, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
+            o.StreamId, o.Rest, o.Quiet, o.Json, o.Raw, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
         };
         attach.SetAction((r, ct) => new AttachCommand(console, interrupt, time, _log)
             .RunAsync(r.GetValue(o.StreamId), r.GetValue(o.Rest), r.GetValue(o.Edge) is not null, Ask(r, o), ct));

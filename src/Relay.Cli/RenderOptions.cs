@@ -11,4 +11,7 @@ internal sealed record RenderOptions
 
     /// <summary>Show reasoning on stderr even when stderr is not a terminal.</summary>
     public bool ShowReasoning { get; init; }
+
+    /// <summary>The exact text on a terminal too: no Markdown rendering.</summary>
+    public bool Raw { get; init; }
 }

@@ -54,11 +54,13 @@ public sealed partial class SimulatedAnswer
         var random = new Random(HashCode(model, messages, seed));
         var reasons = SimulatedModel.Find(model)?.Reasons == true;
         var reasoning = reasons ? ProseGrammar.Explanation.Tokens(random, Math.Min(40, Math.Max(1, count / 4))) : [];
-        var grammar = StoryPrompt().IsMatch(prompt) ? ProseGrammar.Story : ProseGrammar.Explanation;
+        Func<Random, int, List<string>> grammar = MarkdownPrompt().IsMatch(prompt) ? MarkdownSample.Tokens
+            : StoryPrompt().IsMatch(prompt) ? ProseGrammar.Story.Tokens
+            : ProseGrammar.Explanation.Tokens;
 
         // max_tokens cuts the answer the model would have given, mid-sentence, as a real model does.
         var cut = tokens is null && maxTokens < LengthFromPrompt(prompt);
-        var answer = grammar.Tokens(random, cut ? LengthFromPrompt(prompt) : Math.Max(1, count));
+        var answer = grammar(random, cut ? LengthFromPrompt(prompt) : Math.Max(1, count));
         return new SimulatedAnswer(cut ? answer[..count] : answer, reasoning, cut);
     }
 
@@ -94,6 +96,9 @@ public sealed partial class SimulatedAnswer
 
     [GeneratedRegex(@"\b(stor(y|ies)|tale|fable)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex StoryPrompt();
+
+    [GeneratedRegex(@"\b(markdown|code|table)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex MarkdownPrompt();
 
     [GeneratedRegex(@"\b(\d{1,5})[ -]word", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WordCount();

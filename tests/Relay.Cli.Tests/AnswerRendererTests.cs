@@ -114,25 +114,35 @@ public sealed class AnswerRendererTests
     }
 
     [Theory]
-    [InlineData(10)]
-    [InlineData(17)]
-    [InlineData(41)]
-    [InlineData(80)]
-    public async Task A_restart_with_wide_characters_leaves_the_screen_exactly_as_a_fresh_answer_would(int width)
+    [InlineData(10, false)]
+    [InlineData(17, false)]
+    [InlineData(41, false)]
+    [InlineData(80, false)]
+    [InlineData(10, true)]
+    [InlineData(17, true)]
+    [InlineData(80, true)]
+    public async Task A_restart_with_wide_characters_leaves_the_screen_exactly_as_a_fresh_answer_would(int width, bool raw)
     {
         // Simulated answers carry CJK and emoji (two columns each); the terminal model takes its widths from Unicode's data.
-        var partial = string.Concat(Enumerable.Range(0, 6).Select(i => SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User($"Write a story {i}")], tokens: 60).Text));
+        // The Markdown answer brings a table, a list, a quote and code, drawn wider or narrower than written.
+        var partial = string.Concat(Enumerable.Range(0, 6).Select(i => SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User($"Write a story {i}")], tokens: 60).Text))
+            + "\n\n" + SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Show me some code")], tokens: 200).Text;
         Assert.Contains("東京", partial, StringComparison.Ordinal);
         Assert.Contains("🪁", partial, StringComparison.Ordinal);
-        var (console, stdout, _) = TestConsole.Create(terminal: true, width: width);
-        await stdout.WriteAsync("the line above stays\n");
-        await new AnswerRenderer(console, new RenderOptions { Quiet = true }, TimeProvider.System).RenderAsync(
-            Events(new DeltaEvent(partial), new RestartedEvent(), new DeltaEvent("fresh 東京 🪁"), new DoneEvent("stop")),
-            TestContext.Current.CancellationToken);
+        Assert.Contains("| 東京 |", partial, StringComparison.Ordinal);
+        const string Fresh = "fresh **東京** 🪁\n\n| a | b |\n|---|---|\n| 1 | 2 |";
+        var restarted = await Screen(Events(new DeltaEvent(partial), new RestartedEvent(), new DeltaEvent(Fresh), new DoneEvent("stop")));
+        var fresh = await Screen(Events(new DeltaEvent(Fresh), new DoneEvent("stop")));
+        Assert.Equal(fresh, restarted);
+        Assert.StartsWith(TerminalScreen.Render("the line above stays\n", width), restarted, StringComparison.Ordinal);
 
-        Assert.Equal(
-            TerminalScreen.Render("the line above stays\nfresh 東京 🪁\n", width),
-            TerminalScreen.Render(stdout.ToString().ReplaceLineEndings("\n"), width));
+        async Task<string> Screen(IAsyncEnumerable<StreamEvent> events)
+        {
+            var (console, stdout, _) = TestConsole.Create(terminal: true, width: width);
+            await stdout.WriteAsync("the line above stays\n");
+            await new AnswerRenderer(console, new RenderOptions { Quiet = true, Raw = raw }, TimeProvider.System).RenderAsync(events, TestContext.Current.CancellationToken);
+            return TerminalScreen.Render(stdout.ToString(), width);
+        }
     }
 
     [Fact]
@@ -219,7 +229,7 @@ public sealed class AnswerRendererTests
     [InlineData("東京", 4, 1)]
     [InlineData("a東京", 4, 2)]
     public void Rows_count_wrapped_lines(string text, int width, int rows) =>
-        Assert.Equal(rows, AnswerRenderer.RowsTaken(new System.Text.StringBuilder(text), width));
+        Assert.Equal(rows, TerminalRows.Of(text, width));
 
     private static async IAsyncEnumerable<StreamEvent> Events(params StreamEvent[] events)
     {

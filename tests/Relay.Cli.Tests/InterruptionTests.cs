@@ -87,7 +87,7 @@ public sealed class InterruptionTests
     {
         await using var chain = await UpstreamFaultChain.StartAsync();
         var expected = SimulatedAnswer.For(SimulatedModel.DefaultId, Question, tokens: 60).Text;
-        var run = await CliRun.RunAsync(["ask", "Tell me something", "-q", "--edge", chain.Edge.Url.ToString()], terminal: true);
+        var run = await CliRun.RunAsync(["ask", "Tell me something", "-q", "--raw", "--edge", chain.Edge.Url.ToString()], terminal: true);
         Assert.Equal(0, run.ExitCode);
         var erase = run.Out.LastIndexOf("\u001b[J", StringComparison.Ordinal);
         Assert.True(erase > 0, "the partial answer was erased");

@@ -119,6 +119,17 @@ public sealed class PackagingTests
             Assert.Contains("answers come from the built-in simulator", stderr, StringComparison.Ordinal);
             Assert.Contains(" out tokens", stderr, StringComparison.Ordinal);
             Assert.EndsWith(Path.Combine(tools, "relay") + "\n", stderr, StringComparison.Ordinal);
+
+            // Code in an answer on a terminal is coloured by TextMate grammars, whose regex engine is a native library
+            // the package carries beside relay (and the `any` package for every platform).
+            Assert.True(File.Exists(Path.Combine(folder, "libonigwrap.so")), "the native package should carry libonigwrap.so");
+            await using (var ask = RelayProcess.Start(["ask", "Show me some code", "--no-log"], user, terminal: true, executable: Path.Combine(tools, "relay")))
+            {
+                Assert.Equal(0, await ask.WaitForExitAsync(Exit));
+                var drawn = ask.Stdout[ask.Stdout.LastIndexOf("```csharp", StringComparison.Ordinal)..];
+                Assert.Contains("\u001b[3", drawn, StringComparison.Ordinal);
+                Assert.Contains("│ 東京   │      7 │ 🎉 wide │", RelayProcess.Visible(ask.Stdout), StringComparison.Ordinal);
+            }
         }
         finally
         {

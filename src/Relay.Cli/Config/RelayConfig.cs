@@ -4,7 +4,7 @@ namespace Relay.Cli.Config;
 
 /// <summary>
 /// relay's settings file (<see cref="ConfigLocation"/>): defaults for ask, chat and attach (<c>model</c>, <c>edge</c>,
-/// <c>token</c>, <c>system</c>, <c>show_reasoning</c>), model aliases (<c>[aliases]</c>) and templates
+/// <c>token</c>, <c>system</c>, <c>show_reasoning</c>, <c>raw</c>), model aliases (<c>[aliases]</c>) and templates
 /// (<c>[templates.NAME]</c> with <c>system</c> and <c>model</c>). A flag wins over the environment, which wins over this
 /// file, which wins over the built-in default. An unknown setting or a value of the wrong type stops relay with one line
 /// naming it (exit 2); a token in a file others can read is not used (warned), as ssh does with keys.
@@ -22,6 +22,9 @@ internal sealed record RelayConfig
     public string? System { get; init; }
 
     public bool ShowReasoning { get; init; }
+
+    /// <summary>Answers exactly as written on a terminal too, as <c>--raw</c>.</summary>
+    public bool Raw { get; init; }
 
     public IReadOnlyDictionary<string, string> Aliases { get; init; } = new Dictionary<string, string>();
 
@@ -45,9 +48,10 @@ internal sealed record RelayConfig
                 "token" => config with { Token = Text(where, key, value) },
                 "system" => config with { System = Text(where, key, value) },
                 "show_reasoning" => config with { ShowReasoning = value as bool? ?? throw Invalid(where, key, "true or false") },
+                "raw" => config with { Raw = value as bool? ?? throw Invalid(where, key, "true or false") },
                 "aliases" => config with { Aliases = Table(where, key, value).ToDictionary(a => a.Key, a => Text(where, $"aliases.{a.Key}", a.Value), StringComparer.Ordinal) },
                 "templates" => config with { Templates = Table(where, key, value).ToDictionary(t => t.Key, t => Template(where, t.Key, t.Value), StringComparer.Ordinal) },
-                _ => throw new UsageException($"{where}: unknown setting '{key}' (relay knows model, edge, token, system, show_reasoning, [aliases] and [templates.NAME])"),
+                _ => throw new UsageException($"{where}: unknown setting '{key}' (relay knows model, edge, token, system, show_reasoning, raw, [aliases] and [templates.NAME])"),
             };
         }
 
