@@ -9,6 +9,7 @@ internal sealed class AskCommand(CliConsole console, InterruptSignal interrupt, 
     {
         var prompt = await PromptInput.ReadAsync(console, settings.Prompt, cancellationToken)
             ?? throw new UsageException("no prompt: give one as an argument or pipe it on stdin (relay ask --help)");
+        var question = Attachments.UserMessage(prompt, settings.Attachments);
 
         // The log (SQLite: a native library, a file, its schema) opens on another core while the connection, and an
         // in-process edge, start: neither start-up waits for the other.
@@ -27,7 +28,7 @@ internal sealed class AskCommand(CliConsole console, InterruptSignal interrupt, 
         await using var connection = edge;
         using var log = await opening;
         var conversation = ConversationStart.Resolve(log, settings);
-        var request = NewRequest(conversation, prompt, settings);
+        var request = NewRequest(conversation, question, settings);
         var answers = new AnswerRunner(console, edge, interrupt, time, log);
         var outcome = settings.NoStream
             ? await answers.WholeAsync(request, settings.Render, conversation.Id, cancellationToken)
@@ -36,7 +37,7 @@ internal sealed class AskCommand(CliConsole console, InterruptSignal interrupt, 
     }
 
     /// <summary>[system?, earlier turns of a continued conversation, user]; no default max_tokens or temperature: the model's own apply.</summary>
-    private static ChatRequest NewRequest(ConversationStart start, string prompt, AskSettings settings)
+    private static ChatRequest NewRequest(ConversationStart start, ChatMessage question, AskSettings settings)
     {
         var messages = new List<ChatMessage>(start.History.Count + 2);
         if (!string.IsNullOrEmpty(start.SystemPrompt))
@@ -45,7 +46,7 @@ internal sealed class AskCommand(CliConsole console, InterruptSignal interrupt, 
         }
 
         messages.AddRange(start.History);
-        messages.Add(ChatMessage.User(prompt));
+        messages.Add(question);
         return new ChatRequest
         {
             Model = start.Model,

@@ -10,6 +10,9 @@ internal sealed record AskSettings
 
     public string? Prompt { get; init; }
 
+    /// <summary>The files of <c>-a</c>, in order.</summary>
+    public IReadOnlyList<string> Attachments { get; init; } = [];
+
     public string? Model { get; init; }
 
     public string? SystemPrompt { get; init; }
@@ -55,6 +58,7 @@ internal sealed record AskSettings
             Connection = ConnectionSettings.From(r, o, config, key),
             Config = config,
             Prompt = r.GetValue(o.Prompt),
+            Attachments = r.GetValue(o.Attach) ?? [],
             Model = config.ResolveModel(r.GetValue(o.Model) ?? template?.Model ?? config.Model),
             SystemPrompt = r.GetValue(o.SystemPrompt) ?? template?.System ?? config.System,
             MaxTokens = r.GetValue(o.MaxTokens),

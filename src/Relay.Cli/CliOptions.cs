@@ -34,6 +34,12 @@ internal sealed class CliOptions
 
     public Option<double?> Temperature { get; } = new("--temperature") { Description = "Sampling temperature, 0 to 2" };
 
+    public Option<string[]> Attach { get; } = new("--attach", "-a")
+    {
+        Description = "Attach a file (repeatable): text goes in after the prompt under its name; a PNG, JPEG, GIF or WebP image goes as an image",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
     public Option<bool> NoStream { get; } = new("--no-stream") { Description = "Wait for the whole answer instead of streaming it" };
 
     public Option<bool> Json { get; } = new("--json") { Description = "One JSON object per event on stdout" };

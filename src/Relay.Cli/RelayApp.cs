@@ -64,7 +64,7 @@ internal sealed class RelayApp(CliConsole console, InterruptSignal interrupt, Ti
     {
         var ask = new Command("ask", "Ask one question and stream the answer to stdout")
         {
-            o.Prompt, o.Model, o.SystemPrompt, o.Template, o.MaxTokens, o.Temperature, o.NoStream, o.Json, o.Raw, o.Quiet, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
+            o.Prompt, o.Attach, o.Model, o.SystemPrompt, o.Template, o.MaxTokens, o.Temperature, o.NoStream, o.Json, o.Raw, o.Quiet, o.NoReconnect, o.ShowReasoning, o.Edge, o.Token, o.Verbose,
             o.Continue, o.ConversationId, o.NoLog,
         };
         ask.SetAction((r, ct) => new AskCommand(console, interrupt, time, _log).RunAsync(Ask(r, o), ct));

@@ -184,6 +184,17 @@ public sealed class RelayChatClient : IChatClient
         // The EdgeClient and its HttpClient belong to whoever created them.
     }
 
+    private static bool IsImage(AIContent content) => content is DataContent { MediaType: var d } && d.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
+        || content is UriContent { MediaType: var u } && u.StartsWith("image/", StringComparison.OrdinalIgnoreCase);
+
+    private static ContentPart? Part(AIContent content) => content switch
+    {
+        TextContent text => ContentPart.FromText(text.Text),
+        DataContent data when IsImage(data) => ContentPart.FromImage(data.Uri),
+        UriContent uri when IsImage(uri) => ContentPart.FromImage(uri.Uri.ToString()),
+        _ => null,
+    };
+
     private ChatRequest ToRequest(IEnumerable<AI.ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -205,7 +216,11 @@ public sealed class RelayChatClient : IChatClient
                 continue;
             }
 
-            list.Add(new RelayMessage(role, calls.Count > 0 && m.Text.Length == 0 ? null : m.Text) { ToolCalls = calls.Count > 0 ? calls : null });
+            // Images (DataContent, UriContent) go as image parts, in their place among the text.
+            var message = m.Contents.Any(IsImage)
+                ? RelayMessage.FromParts(role, [.. m.Contents.Select(Part).OfType<ContentPart>()])
+                : new RelayMessage(role, calls.Count > 0 && m.Text.Length == 0 ? null : m.Text);
+            list.Add(message with { ToolCalls = calls.Count > 0 ? calls : null });
         }
 
         return new ChatRequest

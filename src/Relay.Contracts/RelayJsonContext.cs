@@ -19,4 +19,7 @@ namespace Relay.Contracts;
 [JsonSerializable(typeof(StreamError))]
 [JsonSerializable(typeof(ReconnectingEvent))]
 [JsonSerializable(typeof(RestartedEvent))]
+[JsonSerializable(typeof(ChatRole))]
+[JsonSerializable(typeof(IReadOnlyList<ContentPart>))]
+[JsonSerializable(typeof(IReadOnlyList<ToolCall>))]
 public sealed partial class RelayJsonContext : JsonSerializerContext;

@@ -94,7 +94,16 @@ internal static class OpenRouterRequestWriter
             ChatRole.Tool => "tool",
             _ => "user",
         });
-        w.WriteString("content", m.Content);
+        if (m.Parts is { } parts)
+        {
+            w.WritePropertyName("content");
+            JsonSerializer.Serialize(w, parts, RelayJsonContext.Default.IReadOnlyListContentPart);
+        }
+        else
+        {
+            w.WriteString("content", m.Content);
+        }
+
         if (m.ToolCalls is { Count: > 0 } calls)
         {
             w.WriteStartArray("tool_calls");

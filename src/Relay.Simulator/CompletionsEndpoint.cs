@@ -33,6 +33,12 @@ internal static class CompletionsEndpoint
             return;
         }
 
+        if (request.HasImages && !model.TakesImages)
+        {
+            await ErrorAsync(context, 404, "No endpoints found that support image input");
+            return;
+        }
+
         if (knobs.Status is { } status && state.TakeStatus(knobs))
         {
             if (knobs.RetryAfter is { } seconds)

@@ -16,6 +16,9 @@ namespace Relay.Simulator;
 public sealed record SimulatedModel(
     string Id, string Name, string Provider, string NativeStop, UsageShape UsageShape, bool Reasons, int ContextLength, decimal PromptPrice, decimal CompletionPrice)
 {
+    /// <summary>Whether it takes images; OpenRouter answers 404 "No endpoints found that support image input" for one that does not.</summary>
+    public bool TakesImages { get; init; } = true;
+
     /// <summary>The provider's own finish reason for an answer cut by max_tokens.</summary>
     public string NativeLength => Provider switch
     {
@@ -33,7 +36,7 @@ public sealed record SimulatedModel(
         new(DefaultId, "OpenAI: GPT-4o-mini", "OpenAI", "completed", UsageShape.C, false, 128_000, 0.00000015m, 0.0000006m),
         new("anthropic/claude-sonnet-4", "Anthropic: Claude Sonnet 4", "Anthropic", "end_turn", UsageShape.B, false, 200_000, 0.000003m, 0.000015m),
         new("google/gemini-2.5-flash", "Google: Gemini 2.5 Flash", "Google AI Studio", "STOP", UsageShape.A, false, 1_048_576, 0.0000003m, 0.0000025m),
-        new("deepseek/deepseek-r1", "DeepSeek: R1", "DeepInfra", "stop", UsageShape.C, true, 163_840, 0.0000004m, 0.000002m),
+        new("deepseek/deepseek-r1", "DeepSeek: R1", "DeepInfra", "stop", UsageShape.C, true, 163_840, 0.0000004m, 0.000002m) { TakesImages = false },
     ];
 
     /// <summary>The model with that slug, if served.</summary>

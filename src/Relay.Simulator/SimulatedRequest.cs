@@ -6,6 +6,9 @@ namespace Relay.Simulator;
 /// <summary>The parts of an OpenAI-shaped chat request the simulator reads.</summary>
 internal sealed record SimulatedRequest(string Model, IReadOnlyList<ChatMessage> Messages, int? MaxTokens, int? Seed, bool Stream, string? ToolName)
 {
+    /// <summary>Whether a message carries an image part.</summary>
+    public bool HasImages => Messages.Any(m => m.Parts?.Any(p => p.Type == ContentPart.ImageType) == true);
+
     /// <summary>OpenRouter's fallbacks, tried in order after <see cref="Model"/>.</summary>
     public IReadOnlyList<string> Fallbacks { get; init; } = [];
 
@@ -28,7 +31,9 @@ internal sealed record SimulatedRequest(string Model, IReadOnlyList<ChatMessage>
                     "tool" => ChatRole.Tool,
                     _ => ChatRole.User,
                 };
-                messages.Add(new ChatMessage(role, Content(m)));
+                messages.Add(m.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.Array
+                    ? ChatMessage.FromParts(role, c.Deserialize(RelayJsonContext.Default.IReadOnlyListContentPart) ?? [])
+                    : new ChatMessage(role, Str(m, "content")));
             }
         }
 
@@ -55,21 +60,6 @@ internal sealed record SimulatedRequest(string Model, IReadOnlyList<ChatMessage>
             Fallbacks = root.TryGetProperty("models", out var models) && models.ValueKind == JsonValueKind.Array
                 ? [.. models.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => m.GetString()!)]
                 : [],
-        };
-    }
-
-    private static string? Content(JsonElement m)
-    {
-        if (!m.TryGetProperty("content", out var c))
-        {
-            return null;
-        }
-
-        return c.ValueKind switch
-        {
-            JsonValueKind.String => c.GetString(),
-            JsonValueKind.Array => string.Concat(c.EnumerateArray().Select(p => Str(p, "text"))),
-            _ => null,
         };
     }
 

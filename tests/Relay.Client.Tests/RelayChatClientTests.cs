@@ -143,6 +143,31 @@ public sealed class RelayChatClientTests
     }
 
     [Fact]
+    public async Task Images_go_as_image_parts_in_their_place_and_a_model_without_image_input_refuses_them()
+    {
+        await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);
+        servers.Simulator.DefaultKnobs = "tokens=5";
+        var sent = new CapturingHandler();
+        using var http = new HttpClient(sent) { BaseAddress = servers.Edge.Url };
+        IChatClient chat = new RelayChatClient(new EdgeClient(http), Model);
+        AI.ChatMessage[] question =
+        [
+            new(AI.ChatRole.User, [new TextContent("What is this?"), new DataContent(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, "image/png"), new UriContent("https://example.com/cat.jpg", "image/jpeg")]),
+        ];
+
+        var response = await chat.GetResponseAsync(question, cancellationToken: Ct);
+        Assert.Equal(SimulatedAnswer.For(Model, [Contracts.ChatMessage.User("What is this?")], tokens: 5).Text, response.Text);
+        var parts = JsonDocument.Parse(sent.Bodies[^1]).RootElement.GetProperty("messages")[0].GetProperty("content").EnumerateArray().ToList();
+        Assert.Equal(["text", "image_url", "image_url"], parts.Select(p => p.GetProperty("type").GetString()));
+        Assert.Equal("data:image/png;base64,iVBORw==", parts[1].GetProperty("image_url").GetProperty("url").GetString());
+        Assert.Equal("https://example.com/cat.jpg", parts[2].GetProperty("image_url").GetProperty("url").GetString());
+
+        IChatClient textOnly = new RelayChatClient(new EdgeClient(http), "deepseek/deepseek-r1");
+        var refused = await Assert.ThrowsAsync<StreamErrorException>(() => textOnly.GetResponseAsync(question, cancellationToken: Ct));
+        Assert.Contains("No endpoints found that support image input", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_restart_after_text_ends_the_stream_with_the_error_unless_AllowRestart()
     {
         await using var servers = await RelayServers.StartAsync(cancellationToken: Ct);

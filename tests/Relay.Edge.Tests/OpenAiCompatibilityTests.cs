@@ -140,6 +140,20 @@ public sealed class OpenAiCompatibilityTests(EdgeFixture edge) : IClassFixture<E
     }
 
     [Fact]
+    public async Task The_official_sdk_sends_an_image_part_that_reaches_the_upstream_and_a_model_without_image_input_refuses_it()
+    {
+        edge.Stack.Simulator.DefaultKnobs = "tokens=7";
+        var png = BinaryData.FromBytes(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="));
+        UserChatMessage question = new(ChatMessageContentPart.CreateTextPart("What is in this picture?"), ChatMessageContentPart.CreateImagePart(png, "image/png"));
+        ChatCompletion completion = await Sdk().CompleteChatAsync([question], cancellationToken: Ct);
+        Assert.Equal(Expected(SimulatedModel.DefaultId, "What is in this picture?", 7), completion.Content[0].Text);
+
+        // The simulator refuses only what arrives as an image part: the part went through the edge and its upstream request.
+        var ex = await Assert.ThrowsAsync<ClientResultException>(() => Sdk("deepseek/deepseek-r1").CompleteChatAsync([question], cancellationToken: Ct));
+        Assert.Contains("No endpoints found that support image input", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Errors_reach_the_sdk_with_the_taxonomys_status()
     {
         edge.Stack.Simulator.DefaultKnobs = "status=402";
@@ -184,6 +198,10 @@ public sealed class OpenAiCompatibilityTests(EdgeFixture edge) : IClassFixture<E
     [InlineData("""{"messages":[{"role":"user","content":"x"}],"temperature":9}""", "temperature")]
     [InlineData("""{"messages":[""", "Invalid JSON")]
     [InlineData("""[]""", "JSON object")]
+    [InlineData("""{"messages":[{"role":"system","content":[{"type":"image_url","image_url":{"url":"https://example.com/a.png"}}]}]}""", "messages[0].content[0]: only user messages can carry images")]
+    [InlineData("""{"messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]}""", "messages[0].content[0].type: 'input_audio' is not text or image_url")]
+    [InlineData("""{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"file:///etc/passwd"}}]}]}""", "messages[0].content[0].image_url.url: must be an http(s) URL or a data:image/ URL")]
+    [InlineData("""{"messages":[{"role":"user","content":[{"type":"text"}]}]}""", "messages[0].content[0].text: required")]
     public async Task Bad_requests_are_400_in_OpenAIs_error_shape(string body, string field)
     {
         using var response = await edge.Http.PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"), Ct);

@@ -9,6 +9,9 @@ internal static class RequestValidator
     /// <summary>The most fallback models a request may name (OpenRouter's limit is similar; a longer walk only adds waiting).</summary>
     public const int MaxFallbacks = 8;
 
+    /// <summary>The most content parts one message may have.</summary>
+    public const int MaxParts = 64;
+
     public static async Task<(ChatRequest? Request, StreamError? Error, int Status)> ReadAsync(HttpRequest http, string defaultModel)
     {
         if (http.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
@@ -68,6 +71,11 @@ internal static class RequestValidator
                 return $"messages[{i}].content: required.";
             }
 
+            if (m.Parts is { } parts && PartProblem(parts, m.Role) is { } problem)
+            {
+                return $"messages[{i}].content{problem}";
+            }
+
             if (m.Role == ChatRole.Tool && string.IsNullOrEmpty(m.ToolCallId))
             {
                 return $"messages[{i}].tool_call_id: required on a tool message.";
@@ -100,4 +108,39 @@ internal static class RequestValidator
             _ => null,
         };
     }
+
+    private static string? PartProblem(IReadOnlyList<ContentPart> parts, ChatRole role)
+    {
+        if (parts.Count > MaxParts)
+        {
+            return $": at most {MaxParts} parts.";
+        }
+
+        for (var j = 0; j < parts.Count; j++)
+        {
+            var problem = parts[j] switch
+            {
+                null => ": must be an object.",
+                { Type: null } => ".type: required (text or image_url).",
+                { Type: ContentPart.TextType, Text: null } => ".text: required on a text part.",
+                { Type: ContentPart.TextType } => null,
+                { Type: ContentPart.ImageType } when role != ChatRole.User => ": only user messages can carry images.",
+                { Type: ContentPart.ImageType, ImageUrl.Url: not { Length: > 0 } } or { Type: ContentPart.ImageType, ImageUrl: null } => ".image_url.url: required on an image part.",
+                { Type: ContentPart.ImageType, ImageUrl.Url: var url } when !IsImageUrl(url) => ".image_url.url: must be an http(s) URL or a data:image/ URL.",
+                { Type: ContentPart.ImageType } => null,
+                { Type: var type } => $".type: '{(type.Length > 20 ? type[..20] : type)}' is not text or image_url.",
+            };
+            if (problem is not null)
+            {
+                return $"[{j}]{problem}";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsImageUrl(string url) =>
+        url.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+        || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+        || url.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase);
 }

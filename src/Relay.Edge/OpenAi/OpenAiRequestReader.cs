@@ -4,7 +4,7 @@ using Relay.Contracts;
 namespace Relay.Edge.OpenAi;
 
 /// <summary>
-/// Reads requests as OpenAI's SDKs send them: content as a string or an array of text parts, the
+/// Reads requests as OpenAI's SDKs send them: content as a string or an array of text and image parts, the
 /// <c>developer</c> role as system, <c>max_completion_tokens</c> or <c>max_tokens</c>, tools passed through,
 /// <c>stream_options</c>, and every unknown field ignored.
 /// </summary>
@@ -119,16 +119,9 @@ internal static class OpenAiRequestReader
             "tool" => ChatRole.Tool,
             _ => ChatRole.User,
         };
-        string? content = null;
-        if (m.TryGetProperty("content", out var c))
-        {
-            content = c.ValueKind switch
-            {
-                JsonValueKind.String => c.GetString(),
-                JsonValueKind.Array => string.Concat(c.EnumerateArray().Select(p => Str(p, "text"))),
-                _ => null,
-            };
-        }
+        var message = m.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.Array
+            ? ChatMessage.FromParts(role, c.Deserialize(RelayJsonContext.Default.IReadOnlyListContentPart) ?? [])
+            : new ChatMessage(role, Str(m, "content"));
 
         List<ToolCall>? calls = null;
         if (m.TryGetProperty("tool_calls", out var tc) && tc.ValueKind == JsonValueKind.Array)
@@ -140,7 +133,7 @@ internal static class OpenAiRequestReader
             })];
         }
 
-        return new ChatMessage(role, content) { ToolCalls = calls, ToolCallId = Str(m, "tool_call_id") };
+        return message with { ToolCalls = calls, ToolCallId = Str(m, "tool_call_id") };
     }
 
     private static string? Str(JsonElement e, string name) =>
