@@ -32,6 +32,15 @@ internal static class Sse
         };
     }
 
+    /// <summary>A POST of "Tell me something" with a PNG (given as base64) as an image part.</summary>
+    public static HttpRequestMessage PostWithImage(string streamId, string base64) => new(HttpMethod.Post, "v1/chat/stream")
+    {
+        Content = new StringContent(
+            $$$"""{"stream_id":"{{{streamId}}}","messages":[{"role":"user","content":[{"type":"text","text":"Tell me something"},{"type":"image_url","image_url":{"url":"data:image/png;base64,{{{base64}}}"}}]}]}""",
+            Encoding.UTF8,
+            "application/json"),
+    };
+
     public static HttpRequestMessage Resume(string streamId, string? lastEventId)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, $"v1/chat/stream/{streamId}");

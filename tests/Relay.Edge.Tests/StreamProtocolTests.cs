@@ -151,20 +151,12 @@ public sealed class StreamProtocolTests(EdgeFixture edge) : IClassFixture<EdgeFi
     public async Task A_request_with_an_image_streams_and_the_image_is_part_of_what_a_retried_POST_must_match()
     {
         edge.Stack.Simulator.DefaultKnobs = "tokens=4";
-        static HttpRequestMessage Post(string image) => new(HttpMethod.Post, "v1/chat/stream")
-        {
-            Content = new StringContent(
-                $$$"""{"stream_id":"with-image-1","messages":[{"role":"user","content":[{"type":"text","text":"Tell me something"},{"type":"image_url","image_url":{"url":"data:image/png;base64,{{{image}}}"}}]}]}""",
-                Encoding.UTF8,
-                "application/json"),
-        };
-
-        using var first = await edge.Http.SendAsync(Post("iVBORw0KGgo="), HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var first = await edge.Http.SendAsync(Sse.PostWithImage("with-image-1", "iVBORw0KGgo="), HttpCompletionOption.ResponseHeadersRead, Ct);
         Assert.Equal(SimulatedAnswer.For(SimulatedModel.DefaultId, [ChatMessage.User("Tell me something")], tokens: 4).Text, Sse.Text(await Sse.ReadAllAsync(first, Ct)));
 
-        using var same = await edge.Http.SendAsync(Post("iVBORw0KGgo="), HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var same = await edge.Http.SendAsync(Sse.PostWithImage("with-image-1", "iVBORw0KGgo="), HttpCompletionOption.ResponseHeadersRead, Ct);
         Assert.Equal(HttpStatusCode.OK, same.StatusCode);
-        using var other = await edge.Http.SendAsync(Post("R0lGODlh"), Ct);
+        using var other = await edge.Http.SendAsync(Sse.PostWithImage("with-image-1", "R0lGODlh"), Ct);
         Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
     }
 

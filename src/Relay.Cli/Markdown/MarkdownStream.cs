@@ -6,8 +6,8 @@ namespace Relay.Cli.Markdown;
 
 /// <summary>
 /// Writes an answer to a terminal as Markdown while it streams. Text goes out as it arrives; the block in progress is
-/// plain. When Markdig sees a block end (the next one has begun, or the answer ended), the block is redrawn rendered in
-/// place: the cursor goes back to its first row, the screen is cleared from there, and the rendered block plus whatever
+/// plain. When a block ends (the next one has begun, a blank line, a closing fence, a heading's line end, the answer's
+/// end), it is redrawn rendered in place: the cursor goes back to its first row, the screen is cleared from there, and the rendered block plus whatever
 /// plain text followed it is written again. A block whose first row has scrolled off the screen is left plain. A table
 /// (a block whose first line starts with <c>|</c>) is held back until it is complete, then written rendered.
 /// </summary>

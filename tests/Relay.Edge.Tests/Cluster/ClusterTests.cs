@@ -97,6 +97,28 @@ public sealed class ClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retried_POST_with_an_image_attaches_on_another_instance_and_another_image_is_a_conflict()
+    {
+        // The shared store keeps the request's fingerprint, which covers its image parts.
+        _simulator!.DefaultKnobs = "tokens=20;gate=held@3";
+        var a = await EdgeAsync("edge-a");
+        var b = await EdgeAsync("edge-b");
+        using var toA = new HttpClient { BaseAddress = a.Url };
+        using var toB = new HttpClient { BaseAddress = b.Url };
+        using var first = await toA.SendAsync(Sse.PostWithImage("image-elsewhere", "iVBORw0KGgo="), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await _simulator.Gates.WaitReachedAsync("held", Ct);
+
+        using var other = await toB.SendAsync(Sse.PostWithImage("image-elsewhere", "R0lGODlh"), Ct);
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        using var same = await toB.SendAsync(Sse.PostWithImage("image-elsewhere", "iVBORw0KGgo="), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, same.StatusCode);
+        _simulator.Gates.Release("held");
+        Assert.Equal(Sse.Text(await Sse.ReadAllAsync(first, Ct)), Sse.Text(await Sse.ReadAllAsync(same, Ct)));
+        Assert.Equal(1, _simulator.GetStats().Requests);
+    }
+
+    [Fact]
     public async Task A_DELETE_through_another_instance_cancels_the_upstream_on_the_owner()
     {
         _simulator!.DefaultKnobs = "tokens=50;gate=held@3";
