@@ -264,12 +264,35 @@ public sealed class StreamProtocolTests(EdgeFixture edge) : IClassFixture<EdgeFi
         Assert.Contains(field, text, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_wrong_content_type_is_415()
+    [Theory]
+    [InlineData("v1/chat/stream", "text/plain")]
+    [InlineData("v1/chat/stream", "application/jsonx")]
+    [InlineData("v1/chat/stream", "application/json-patch+json")]
+    [InlineData("v1/chat/stream", "application/json; charset=latin1")]
+    [InlineData("v1/chat", "application/jsonx")]
+    [InlineData("v1/chat/completions", "application/jsonx")]
+    [InlineData("v1/chat/completions", "application/json; charset=utf-16")]
+    public async Task A_media_type_other_than_JSON_in_UTF_8_is_415(string path, string type)
     {
-        using var response = await edge.Http.PostAsync("v1/chat/stream", new StringContent("hi", Encoding.UTF8, "text/plain"), Ct);
+        using var content = new StringContent("""{"messages":[{"role":"user","content":"hi"}]}""");
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type);
+        using var response = await edge.Http.PostAsync(path, content, Ct);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Contains("INVALID_REQUEST", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains(path.EndsWith("completions", StringComparison.Ordinal) ? "invalid_request" : "INVALID_REQUEST", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("APPLICATION/JSON")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json;charset=\"UTF-8\"")]
+    public async Task JSON_with_or_without_a_UTF_8_charset_is_taken(string type)
+    {
+        edge.Stack.Simulator.DefaultKnobs = "tokens=1";
+        using var content = new StringContent("""{"messages":[{"role":"user","content":"hi"}]}""");
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type);
+        using var response = await edge.Http.PostAsync("v1/chat", content, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]

@@ -14,9 +14,9 @@ internal static class RequestValidator
 
     public static async Task<(ChatRequest? Request, StreamError? Error, int Status)> ReadAsync(HttpRequest http, string defaultModel)
     {
-        if (http.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (!JsonMediaType.Matches(http.ContentType))
         {
-            return (null, StreamError.Create(StreamErrorCode.InvalidRequest, "Content-Type must be application/json."), StatusCodes.Status415UnsupportedMediaType);
+            return (null, StreamError.Create(StreamErrorCode.InvalidRequest, "Content-Type must be application/json (UTF-8)."), StatusCodes.Status415UnsupportedMediaType);
         }
 
         ChatRequest? request;

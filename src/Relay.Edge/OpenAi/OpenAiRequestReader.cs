@@ -12,9 +12,9 @@ internal static class OpenAiRequestReader
 {
     public static async Task<(ChatRequest? Request, bool Stream, bool IncludeUsage, StreamError? Error, int Status)> ReadAsync(HttpRequest http, string defaultModel)
     {
-        if (http.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (!JsonMediaType.Matches(http.ContentType))
         {
-            return (null, false, false, StreamError.Create(StreamErrorCode.InvalidRequest, "Content-Type must be application/json."), 415);
+            return (null, false, false, StreamError.Create(StreamErrorCode.InvalidRequest, "Content-Type must be application/json (UTF-8)."), 415);
         }
 
         try

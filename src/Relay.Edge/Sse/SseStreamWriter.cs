@@ -55,7 +55,7 @@ internal static class SseStreamWriter
             var stored = e.Current;
             yield return new SseItem<StoredEvent>(stored, stored.Name)
             {
-                EventId = StreamIds.FormatEventId(streamId, stored.Seq),
+                EventId = stored.Synthesized ? null : StreamIds.FormatEventId(streamId, stored.Seq),
                 ReconnectionInterval = first ? Retry : null,
             };
             first = false;

@@ -8,10 +8,16 @@ namespace Relay.Edge.Streams;
 /// <param name="Data">Its <c>data</c> JSON, UTF-8.</param>
 public readonly record struct StoredEvent(long Seq, string Name, ReadOnlyMemory<byte> Data)
 {
+    /// <summary>
+    /// Made up by the edge, not in the stream (e.g. STORE_UNAVAILABLE while the store is away): written without an
+    /// <c>id:</c> line, so a client's last event id stays the last real one.
+    /// </summary>
+    public bool Synthesized { get; init; }
+
     /// <summary>Whether this event ends the stream.</summary>
     public bool IsTerminal => Name is StreamEventNames.Done or StreamEventNames.Error;
 
     /// <summary>The event as a contract object (for formats other than ours, e.g. OpenAI's).</summary>
     public StreamEvent ToStreamEvent(string streamId) =>
-        StreamEventSerializer.Deserialize(Name, Data.Span, StreamIds.FormatEventId(streamId, Seq));
+        StreamEventSerializer.Deserialize(Name, Data.Span, Synthesized ? null : StreamIds.FormatEventId(streamId, Seq));
 }

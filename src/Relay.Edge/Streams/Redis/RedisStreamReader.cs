@@ -185,11 +185,11 @@ internal sealed class RedisStreamReader(RedisStreamStore store, StreamKeys keys,
         await RedisStreamStore.Call(() => store.Db.StringSetAsync(keys.Seen, 1, TimeSpan.FromMilliseconds(store.GraceMs)));
     }
 
-    /// <summary>An end that is not in the stream (the store is gone): it keeps the cursor, so a resume loses nothing.</summary>
+    /// <summary>An end that is not in the stream (the store is gone): it keeps the cursor and has no id, so a resume loses nothing.</summary>
     private StoredEvent Synthesized(StreamError error)
     {
         var e = new ErrorEvent(error);
-        return new StoredEvent(_cursor, e.WireName, StreamEventSerializer.SerializeData(e));
+        return new StoredEvent(_cursor, e.WireName, StreamEventSerializer.SerializeData(e)) { Synthesized = true };
     }
 
     private static StoredEvent ToStored(StreamEntry entry)
