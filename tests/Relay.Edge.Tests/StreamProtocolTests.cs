@@ -274,8 +274,7 @@ public sealed class StreamProtocolTests(EdgeFixture edge) : IClassFixture<EdgeFi
     [InlineData("v1/chat/completions", "application/json; charset=utf-16")]
     public async Task A_media_type_other_than_JSON_in_UTF_8_is_415(string path, string type)
     {
-        using var content = new StringContent("""{"messages":[{"role":"user","content":"hi"}]}""");
-        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type);
+        using var content = Hi(type);
         using var response = await edge.Http.PostAsync(path, content, Ct);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Contains(path.EndsWith("completions", StringComparison.Ordinal) ? "invalid_request" : "INVALID_REQUEST", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
@@ -289,10 +288,16 @@ public sealed class StreamProtocolTests(EdgeFixture edge) : IClassFixture<EdgeFi
     public async Task JSON_with_or_without_a_UTF_8_charset_is_taken(string type)
     {
         edge.Stack.Simulator.DefaultKnobs = "tokens=1";
-        using var content = new StringContent("""{"messages":[{"role":"user","content":"hi"}]}""");
-        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type);
+        using var content = Hi(type);
         using var response = await edge.Http.PostAsync("v1/chat", content, Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static StringContent Hi(string mediaType)
+    {
+        var content = new StringContent("""{"messages":[{"role":"user","content":"hi"}]}""");
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(mediaType);
+        return content;
     }
 
     [Fact]
